@@ -1,0 +1,80 @@
+// Package schema names every attribute and enumerated value that k8s502
+// components write on a log record. The receiver creates records with these
+// names; the correlate502 processor only adds to them. Keeping the names in one
+// file is what lets both sides (and users' queries) agree.
+package schema
+
+// Semantic-convention attributes (https://opentelemetry.io/docs/specs/semconv/).
+const (
+	HTTPRequestMethod      = "http.request.method"
+	URLPath                = "url.path"
+	URLQuery               = "url.query"
+	NetworkProtocolVersion = "network.protocol.version"
+	HTTPResponseStatusCode = "http.response.status_code"
+	HTTPResponseBodySize   = "http.response.body.size"
+	HTTPRequestSize        = "http.request.size"
+	ClientAddress          = "client.address"
+	UserAgentOriginal      = "user_agent.original"
+	ServerAddress          = "server.address"
+
+	// Resource attributes taken from the /var/log/pods/<ns>_<pod>_<uid>/<container>/ path.
+	K8sNamespaceName = "k8s.namespace.name"
+	K8sPodName       = "k8s.pod.name"
+	K8sPodUID        = "k8s.pod.uid"
+	K8sContainerName = "k8s.container.name"
+)
+
+// k8s502's own attributes. Lists are OTLP array values.
+const (
+	Gateway                 = "k8s502.gateway"                   // which parser produced the record, e.g. "ingress-nginx"
+	RequestID               = "k8s502.request.id"                // $req_id
+	RequestDuration         = "k8s502.request.duration"          // seconds, double
+	UpstreamName            = "k8s502.upstream.name"             // "<ns>-<svc>-<port>", never split here
+	UpstreamAlternativeName = "k8s502.upstream.alternative_name" // canary backend
+	UpstreamAddresses       = "k8s502.upstream.addresses"        // []string, one per attempt
+	UpstreamStatuses        = "k8s502.upstream.statuses"         // []string, one per attempt ("-" kept)
+	UpstreamResponseTimes   = "k8s502.upstream.response_times"   // []double, one per attempt
+	UpstreamResponseLengths = "k8s502.upstream.response_lengths" // []int, one per attempt
+	Origin                  = "k8s502.origin"
+	Outcome                 = "k8s502.outcome"
+	ErrorKind               = "k8s502.error.kind"
+	ErrorMessage            = "k8s502.error.message"
+	ErrorCount              = "k8s502.error.count"
+	ErrorUpstream           = "k8s502.error.upstream" // the peer named by the chosen error line
+	ErrorKinds              = "k8s502.error.kinds"    // []string, one per joined error line, in order
+)
+
+// Values of k8s502.origin: who produced the status the client saw.
+const (
+	OriginGateway  = "gateway"  // the proxy synthesized it after an upstream failure
+	OriginUpstream = "upstream" // the application returned it
+	OriginLocal    = "local"    // no upstream was contacted (no endpoints, rate limit)
+	OriginClient   = "client"   // the client went away first (nginx 499)
+)
+
+// Values of k8s502.outcome.
+const (
+	OutcomeFailed    = "failed"    // the final status is one of the watched statuses
+	OutcomeRecovered = "recovered" // an attempt failed but a retry answered
+	OutcomeTruncated = "truncated" // the client got a non-failure status but the upstream misbehaved (cut body, bad chunking, HTTP/0.9)
+	OutcomeUnmatched = "unmatched" // an upstream error line whose access line never arrived
+)
+
+// Values of k8s502.error.kind: what went wrong between the gateway and the upstream.
+const (
+	ErrConnectRefused   = "connect_refused"
+	ErrConnectTimeout   = "connect_timeout"
+	ErrReadTimeout      = "read_timeout"
+	ErrPrematureClose   = "premature_close"
+	ErrConnectionReset  = "connection_reset"
+	ErrInvalidHeader    = "invalid_header"
+	ErrTooBigHeader     = "too_big_header"
+	ErrInvalidChunked   = "invalid_chunked"
+	ErrNoLiveUpstreams  = "no_live_upstreams"
+	ErrTLSHandshake     = "tls_handshake"
+	ErrTLSCertificate   = "tls_certificate"
+	ErrHostUnreachable  = "host_unreachable"
+	ErrRateLimited      = "rate_limited"
+	ErrUpstreamDisabled = "upstream_disabled" // nginx marked a peer down after max_fails (warn level)
+	ErrOther            = "other"
+)

@@ -1,0 +1,93 @@
+// Package event holds the gateway-neutral view of what a proxy logged: one
+// finished request (Access) and one upstream failure (UpstreamError). Every
+// gateway parser produces these; the join and the record builder consume only
+// these, which is what lets a new gateway be one new parser.
+package event
+
+import (
+	"strings"
+	"time"
+)
+
+// Attempt is one try of the request against one upstream peer.
+type Attempt struct {
+	Addr           string  // "10.0.0.1:8080", or a group name such as "upstream_balancer"
+	Status         string  // as logged: "502", "-" when no response was read
+	ResponseTime   float64 // seconds; -1 when not logged
+	ResponseLength int64   // bytes; -1 when not logged
+}
+
+// Access is one access-log line.
+type Access struct {
+	Time        time.Time // from the line itself ($time_local); zero when absent
+	Status      int
+	Method      string
+	Path        string
+	Query       string // without the leading '?'
+	Protocol    string // "1.1", "2"
+	RequestLine string // the request as nginx logged it, unescaped: the join key
+	Client      string
+	RemoteUser  string
+	UserAgent   string
+	Referer     string
+	Host        string
+	RequestID   string
+
+	BodyBytes     int64   // -1 when not logged
+	RequestLength int64   // -1 when not logged
+	Duration      float64 // seconds; -1 when not logged
+
+	UpstreamName    string
+	UpstreamAltName string
+	Attempts        []Attempt
+
+	// Extra holds configured variables copied verbatim: {attribute, value}.
+	Extra [][2]string
+}
+
+// Upstream reports whether the gateway contacted any upstream.
+func (a *Access) Upstream() bool { return len(a.Attempts) > 0 }
+
+// Level orders error-log severities; only Warn and above are kept.
+type Level uint8
+
+const (
+	LevelDebug Level = iota
+	LevelInfo
+	LevelNotice
+	LevelWarn
+	LevelError
+	LevelCrit
+	LevelAlert
+	LevelEmerg
+)
+
+// UpstreamError is one error-log line tied to a request.
+type UpstreamError struct {
+	Time     time.Time // from the line itself (second resolution, nginx's local zone)
+	Level    Level
+	Kind     string // schema.Err*
+	Message  string // the text before ", client:"
+	Client   string
+	Server   string
+	Request  string // the request line; a prefix when Truncated
+	Upstream string // "http://10.0.0.1:8080/path" as logged; empty when none
+	Host     string
+	Raw      string // the whole line
+
+	// Truncated is set when nginx cut the line at its error-string limit
+	// before the request context ended; Request is then only a prefix.
+	Truncated bool
+}
+
+// Peer returns the upstream's host:port (or group name) from Upstream.
+func (e *UpstreamError) Peer() string {
+	u := e.Upstream
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}

@@ -1,0 +1,239 @@
+// Package ingest is the receiver's per-line path: unwrap the container
+// framing, reassemble split lines, route the message (access, error, klog),
+// pre-filter, parse what is kept, and feed the join. It knows nothing about
+// files or pdata, which keeps it testable and benchmarkable on its own.
+package ingest
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
+)
+
+// Config is what the line path needs, already validated and compiled.
+type Config struct {
+	Wrapper     container.Format
+	Format      *nginx.Format
+	Watched     *Statuses
+	ErrorZone   *time.Location // zone of error-log timestamps
+	MaxLineSize int            // bound on a reassembled line
+}
+
+// Counters are cumulative and safe to read concurrently.
+type Counters struct {
+	LinesRead     atomic.Int64
+	LinesMatched  atomic.Int64 // lines that reached the join (kept or looked up)
+	AccessFailed  atomic.Int64 // stdout lines that do not match log_format
+	ErrorFailed   atomic.Int64 // error-log-shaped lines that could not be read
+	WrapperFailed atomic.Int64 // framing expected but broken
+	Truncated     atomic.Int64 // reassembled lines cut at MaxLineSize
+	SkippedKlog   atomic.Int64
+	SkippedNotice atomic.Int64 // below warn, or process-level
+	SkippedOther  atomic.Int64 // error lines about clients, not upstreams; other stderr
+}
+
+// Ingest is shared by all sources. Each source (one file) has its own
+// Source, used by one goroutine at a time.
+type Ingest struct {
+	cfg      Config
+	joiner   *join.Joiner
+	Counters Counters
+
+	mu     sync.Mutex
+	recent map[string]*recent // by source key: files of one pod share it
+}
+
+// New builds the line path; emitted requests reach the joiner's emit func.
+func New(cfg Config, joiner *join.Joiner) *Ingest {
+	return &Ingest{cfg: cfg, joiner: joiner, recent: map[string]*recent{}}
+}
+
+// Source is one file's state: split lines in reassembly and reused buffers.
+type Source struct {
+	Key     string // identifies the log stream (pod) for the join
+	lines   container.Joiner
+	scratch []byte
+	keyBuf  []byte
+	fields  nginx.Fields
+	verify  nginx.Fields
+	recent  *recent
+	batch   batchCounts
+}
+
+// batchCounts accumulate locally and are published once per batch, so the
+// hot path touches no shared cache line per line.
+type batchCounts struct {
+	read, matched, accessFailed int64
+}
+
+// NewSource starts the state of one file.
+func (in *Ingest) NewSource(key string) *Source {
+	in.mu.Lock()
+	r := in.recent[key]
+	if r == nil {
+		r = newRecent()
+		in.recent[key] = r
+	}
+	in.mu.Unlock()
+	return &Source{Key: key, lines: container.Joiner{MaxSize: in.cfg.MaxLineSize}, recent: r}
+}
+
+// Lines processes a batch of raw lines from one file. now is the wall time
+// used for the join's timeouts and as observed time.
+func (in *Ingest) Lines(s *Source, lines [][]byte, now time.Time) {
+	for _, raw := range lines {
+		in.line(s, raw, now)
+	}
+	in.Counters.LinesRead.Add(s.batch.read)
+	in.Counters.LinesMatched.Add(s.batch.matched)
+	in.Counters.AccessFailed.Add(s.batch.accessFailed)
+	s.batch = batchCounts{}
+}
+
+func (in *Ingest) line(s *Source, raw []byte, now time.Time) {
+	s.batch.read++
+	s.scratch = s.scratch[:0]
+	l, scratch, err := container.Unwrap(in.cfg.Wrapper, raw, s.scratch)
+	s.scratch = scratch
+	if err != nil {
+		in.Counters.WrapperFailed.Add(1)
+		return
+	}
+	msg, complete, cut := s.lines.Add(l)
+	if !complete {
+		return
+	}
+	if cut {
+		in.Counters.Truncated.Add(1)
+	}
+	switch {
+	case nginx.LooksLikeErrorLine(msg):
+		in.errorLine(s, l, msg, now)
+	case looksLikeKlog(msg):
+		in.Counters.SkippedKlog.Add(1)
+	case l.Stream == container.Stderr:
+		in.Counters.SkippedOther.Add(1)
+	default:
+		in.accessLine(s, l, msg, now)
+	}
+}
+
+// looksLikeKlog matches klog's header "Lmmdd hh:mm:ss.uuuuuu".
+func looksLikeKlog(b []byte) bool {
+	if len(b) < 21 || b[5] != ' ' || b[8] != ':' || b[11] != ':' || b[14] != '.' {
+		return false
+	}
+	switch b[0] {
+	case 'I', 'W', 'E', 'F':
+		return isDigit(b[1]) && isDigit(b[4])
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (in *Ingest) accessLine(s *Source, l container.Line, msg []byte, now time.Time) {
+	f := in.cfg.Format
+	if err := f.Scan(msg, &s.fields, false); err != nil {
+		s.batch.accessFailed++
+		return
+	}
+	status, ok := s.fields.Status()
+	if !ok {
+		s.batch.accessFailed++
+		return
+	}
+	keep := in.cfg.Watched.Has(status) || s.fields.AnyUpstreamStatus(in.cfg.Watched.Has)
+	s.keyBuf = f.AppendJoinKey(s.keyBuf[:0], &s.fields)
+	if !keep && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
+		s.recent.add(s.keyBuf, msg, l.Time)
+		return
+	}
+	s.batch.matched++
+	if err := f.Scan(msg, &s.fields, true); err != nil {
+		s.batch.accessFailed++
+		return
+	}
+	r := in.request(s.Key, &s.fields, msg, l.Time)
+	in.joiner.Access(s.Key, s.keyBuf, r.Time, now, r, keep)
+}
+
+// request builds the join's view of a fully scanned access line.
+func (in *Ingest) request(src string, fl *nginx.Fields, msg, wrapperTime []byte) join.Request {
+	a := in.cfg.Format.Access(fl)
+	at := a.Time
+	if t, ok := container.ParseTime(wrapperTime); ok {
+		at = t
+	}
+	return join.Request{Source: src, Time: at, Access: &a, AccessRaw: string(msg)}
+}
+
+func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Time) {
+	e, err := nginx.ParseError(msg, in.cfg.ErrorZone)
+	switch err {
+	case nil:
+	case nginx.ErrBelowWarn, nginx.ErrNoRequest:
+		in.Counters.SkippedNotice.Add(1)
+		return
+	case nginx.ErrUnrelated:
+		in.Counters.SkippedOther.Add(1)
+		return
+	default:
+		in.Counters.ErrorFailed.Add(1)
+		return
+	}
+	s.batch.matched++
+	at := e.Time
+	if t, ok := container.ParseTime(l.Time); ok {
+		at = t
+	}
+	key := join.Key(e.Client, e.Request)
+	if in.joiner.AttachToHeld(s.Key, key, e) {
+		return
+	}
+	if !e.Truncated {
+		// The access line may have been written first (pipe race) and dropped.
+		f := in.cfg.Format
+		var r join.Request
+		_, _, ok := s.recent.take(key, func(m []byte, wt []byte) bool {
+			if f.Scan(m, &s.verify, true) != nil {
+				return false
+			}
+			s.keyBuf = f.AppendJoinKey(s.keyBuf[:0], &s.verify)
+			if string(s.keyBuf) != string(key) {
+				return false
+			}
+			r = in.request(s.Key, &s.verify, m, wt)
+			return join.Compatible(&e, r.Access, 0)
+		})
+		if ok {
+			r.Errors = []event.UpstreamError{e}
+			in.joiner.Emit(r)
+			return
+		}
+	}
+	in.joiner.Error(s.Key, key, at, now, e)
+}
+
+// Statuses is a set of HTTP status codes with a constant-time test.
+type Statuses [1000]bool
+
+// NewStatuses builds the set; codes outside 0-999 are ignored (Validate
+// rejects them earlier).
+func NewStatuses(codes []int) *Statuses {
+	var s Statuses
+	for _, c := range codes {
+		if c >= 0 && c < len(s) {
+			s[c] = true
+		}
+	}
+	return &s
+}
+
+// Has reports whether code is in the set.
+func (s *Statuses) Has(code int) bool { return code >= 0 && code < len(s) && s[code] }

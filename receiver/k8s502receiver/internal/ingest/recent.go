@@ -1,0 +1,61 @@
+package ingest
+
+import (
+	"hash/maphash"
+	"sync"
+)
+
+// recentSize is how many dropped access lines a source remembers. The pipe
+// race it covers lasts microseconds to milliseconds; 4096 lines is seconds
+// of traffic at ingress-controller rates, at about 1.5 MiB per source.
+const recentSize = 4096
+
+// recent remembers the latest access lines the pre-filter dropped. An error
+// line that lost the stdout/stderr race (it reached the log after its access
+// line) finds its request here instead of being emitted alone.
+type recent struct {
+	mu   sync.Mutex
+	seed maphash.Seed
+	ents [recentSize]recentEntry
+	next int
+}
+
+type recentEntry struct {
+	hash uint64
+	used bool
+	msg  []byte // buffers are reused, so steady state allocates nothing
+	time []byte
+}
+
+func newRecent() *recent { return &recent{seed: maphash.MakeSeed()} }
+
+func (r *recent) add(key, msg, time []byte) {
+	h := maphash.Bytes(r.seed, key)
+	r.mu.Lock()
+	e := &r.ents[r.next]
+	r.next = (r.next + 1) % recentSize
+	e.hash, e.used = h, false
+	e.msg = append(e.msg[:0], msg...)
+	e.time = append(e.time[:0], time...)
+	r.mu.Unlock()
+}
+
+// take finds the newest unused line whose key hashes like key and for which
+// verify (given the line) confirms the match; the line is marked used and
+// copies of it and its time are returned.
+func (r *recent) take(key []byte, verify func(msg, time []byte) bool) (msg, time []byte, ok bool) {
+	h := maphash.Bytes(r.seed, key)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := 1; i <= recentSize; i++ {
+		e := &r.ents[(r.next-i+recentSize)%recentSize]
+		if e.hash != h || e.used || e.msg == nil {
+			continue
+		}
+		if verify(e.msg, e.time) {
+			e.used = true
+			return append([]byte(nil), e.msg...), append([]byte(nil), e.time...), true
+		}
+	}
+	return nil, nil, false
+}

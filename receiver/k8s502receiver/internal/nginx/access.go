@@ -1,0 +1,371 @@
+package nginx
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/jsonstr"
+)
+
+// ErrNoMatch means the line does not have the shape of the log_format.
+var ErrNoMatch = errors.New("line does not match log_format")
+
+type span struct{ start, end int32 }
+
+// Fields holds where each variable sits in one line. It is reused across
+// lines so the pre-filter allocates nothing.
+type Fields struct {
+	line   []byte
+	span   [numFields]span
+	set    uint32
+	extras []span // by position in Format.extras, filled on full scans
+}
+
+func (l *Fields) get(f field) []byte {
+	if l.set&(1<<f) == 0 {
+		return nil
+	}
+	s := l.span[f]
+	return l.line[s.start:s.end]
+}
+
+// Scan locates the variables of line. With full unset it stops after the
+// fields the pre-filter needs ($status, $upstream_status).
+func (f *Format) Scan(line []byte, l *Fields, full bool) error {
+	l.line, l.set = line, 0
+	last := len(f.segs) - 1
+	if !full {
+		last = f.lastNeed
+	}
+	pos := 0
+	for i := 0; i <= last; i++ {
+		s := &f.segs[i]
+		if !hasPrefixAt(line, pos, s.lit) {
+			return ErrNoMatch
+		}
+		pos += len(s.lit)
+		next := f.tail
+		if i+1 < len(f.segs) {
+			next = f.segs[i+1].lit
+		}
+		end := len(line)
+		if next != "" {
+			end = f.findDelim(line, pos, next, s.field.multiValued())
+			if end < 0 {
+				return ErrNoMatch
+			}
+		}
+		for k, x := range f.extras {
+			if x.seg == i {
+				if len(l.extras) < len(f.extras) {
+					l.extras = make([]span, len(f.extras))
+				}
+				l.extras[k] = span{int32(pos), int32(end)}
+			}
+		}
+		// A repeated variable keeps its first occurrence.
+		if s.field != fOther && l.set&(1<<s.field) == 0 {
+			l.span[s.field] = span{int32(pos), int32(end)}
+			l.set |= 1 << s.field
+		}
+		pos = end
+	}
+	if full && f.tail != "" && !bytes.HasPrefix(bytes.TrimRight(line[pos:], " \r"), []byte(strings.TrimRight(f.tail, " "))) {
+		return ErrNoMatch
+	}
+	return nil
+}
+
+func hasPrefixAt(b []byte, pos int, lit string) bool {
+	return len(b)-pos >= len(lit) && string(b[pos:pos+len(lit)]) == lit
+}
+
+// findDelim returns where the value starting at pos ends: the next occurrence
+// of lit that is not part of the value itself.
+func (f *Format) findDelim(b []byte, pos int, lit string, multi bool) int {
+	for from := pos; from <= len(b); {
+		var k int
+		if len(lit) == 1 {
+			k = bytes.IndexByte(b[from:], lit[0])
+		} else {
+			k = bytes.Index(b[from:], []byte(lit))
+		}
+		if k < 0 {
+			return -1
+		}
+		idx := from + k
+		if f.escape == EscapeJSON && lit[0] == '"' && escapedAt(b, pos, idx) {
+			from = idx + 1
+			continue
+		}
+		if multi && isListSeparator(b, idx, lit) {
+			from = idx + 1
+			continue
+		}
+		return idx
+	}
+	return -1
+}
+
+// escapedAt reports whether b[idx] is preceded by an odd run of backslashes.
+func escapedAt(b []byte, start, idx int) bool {
+	n := 0
+	for i := idx - 1; i >= start && b[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// isListSeparator reports whether the delimiter match at idx is really the
+// ", " or " : " between two upstream attempts.
+func isListSeparator(b []byte, idx int, lit string) bool {
+	rest := b[idx:]
+	switch {
+	case lit[0] == ' ' && idx > 0 && b[idx-1] == ',':
+		return true
+	case bytes.HasPrefix(rest, []byte(" : ")) && !strings.HasPrefix(lit, " : "):
+		return true
+	case lit[0] == ',' && bytes.HasPrefix(rest, []byte(", ")) && !strings.HasPrefix(lit, ", "):
+		return true
+	}
+	return false
+}
+
+// Status returns the final status; ok is false when it is absent or not a
+// number.
+func (l *Fields) Status() (int, bool) { return atoi3(l.get(fStatus)) }
+
+func atoi3(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 3 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// AnyUpstreamStatus reports whether any attempt's status satisfies match.
+func (l *Fields) AnyUpstreamStatus(match func(int) bool) bool {
+	v := l.get(fUpstreamStatus)
+	for len(v) > 0 {
+		item, rest := nextItem(v)
+		if n, ok := atoi3(item); ok && match(n) {
+			return true
+		}
+		v = rest
+	}
+	return false
+}
+
+// nextItem splits the first value off a ", " / " : " separated list.
+func nextItem(v []byte) (item, rest []byte) {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ',':
+			return v[:i], bytes.TrimLeft(v[i+1:], " ")
+		case ' ':
+			if i+1 < len(v) && v[i+1] == ':' {
+				return v[:i], bytes.TrimLeft(v[i+2:], " ")
+			}
+		}
+	}
+	return v, nil
+}
+
+// AppendJoinKey appends the key the error log shares with this line: the
+// client address and the request line, unescaped.
+func (f *Format) AppendJoinKey(dst []byte, l *Fields) []byte {
+	dst = append(dst, l.get(fRemoteAddr)...)
+	dst = append(dst, 0)
+	req := l.get(fRequest)
+	if bytes.IndexByte(req, '\\') < 0 {
+		return append(dst, req...)
+	}
+	return f.appendUnescaped(dst, req)
+}
+
+// Access builds the request the line describes. Call it only on kept lines:
+// it allocates.
+func (f *Format) Access(l *Fields) event.Access {
+	a := event.Access{
+		Client:          f.str(l, fRemoteAddr),
+		RemoteUser:      f.str(l, fRemoteUser),
+		Referer:         f.str(l, fReferer),
+		UserAgent:       f.str(l, fUserAgent),
+		Host:            f.str(l, fHost),
+		RequestID:       f.str(l, fReqID),
+		UpstreamName:    f.str(l, fUpstreamName),
+		UpstreamAltName: f.str(l, fUpstreamAltName),
+		BodyBytes:       parseInt(l.get(fBodyBytesSent)),
+		RequestLength:   parseInt(l.get(fRequestLength)),
+		Duration:        parseFloat(l.get(fRequestTime)),
+	}
+	if a.BodyBytes < 0 {
+		a.BodyBytes = parseInt(l.get(fBytesSent))
+	}
+	a.Status, _ = l.Status()
+	a.Time = parseLogTime(l)
+	if req := f.str(l, fRequest); req != "" {
+		a.RequestLine = req
+		a.Method, a.Path, a.Query, a.Protocol = splitRequest(req)
+	}
+	if m := f.str(l, fMethod); m != "" {
+		a.Method = m
+	}
+	if a.Path == "" {
+		uri := f.str(l, fRequestURI)
+		if uri == "" {
+			uri = f.str(l, fURI)
+		}
+		a.Path, a.Query, _ = strings.Cut(uri, "?")
+	}
+	if q := f.str(l, fArgs); a.Query == "" && q != "" {
+		a.Query = q
+	}
+	if p := f.str(l, fProtocol); a.Protocol == "" && p != "" {
+		a.Protocol = protocolVersion(p)
+	}
+	a.Attempts = attempts(l)
+	for k, x := range f.extras {
+		if k < len(l.extras) {
+			sp := l.extras[k]
+			if v := f.unescape(l.line[sp.start:sp.end]); v != "" {
+				a.Extra = append(a.Extra, [2]string{x.attr, v})
+			}
+		}
+	}
+	return a
+}
+
+// str returns a field unescaped, with nginx's "-" for "no value" as "".
+func (f *Format) str(l *Fields, fd field) string { return f.unescape(l.get(fd)) }
+
+func (f *Format) unescape(b []byte) string {
+	if len(b) == 0 || (len(b) == 1 && b[0] == '-') {
+		return ""
+	}
+	if f.escape == EscapeNone || bytes.IndexByte(b, '\\') < 0 {
+		return string(b)
+	}
+	return string(f.appendUnescaped(nil, b))
+}
+
+func (f *Format) appendUnescaped(dst, b []byte) []byte {
+	if f.escape == EscapeJSON {
+		return jsonstr.AppendUnescaped(dst, b)
+	}
+	return appendUnescapedHex(dst, b)
+}
+
+func parseInt(b []byte) int64 {
+	if len(b) == 0 || b[0] == '-' {
+		return -1
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func parseFloat(b []byte) float64 {
+	if len(b) == 0 || b[0] == '-' {
+		return -1
+	}
+	x, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return -1
+	}
+	return x
+}
+
+const timeLocalLayout = "02/Jan/2006:15:04:05 -0700"
+
+func parseLogTime(l *Fields) time.Time {
+	if b := l.get(fTimeLocal); len(b) > 0 {
+		if t, err := time.Parse(timeLocalLayout, string(b)); err == nil {
+			return t
+		}
+	}
+	if b := l.get(fTimeISO8601); len(b) > 0 {
+		if t, err := time.Parse(time.RFC3339, string(b)); err == nil {
+			return t
+		}
+	}
+	if b := l.get(fMsec); len(b) > 0 {
+		if x, err := strconv.ParseFloat(string(b), 64); err == nil {
+			sec := int64(x)
+			return time.Unix(sec, int64((x-float64(sec))*1e9)).UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// splitRequest splits "GET /p?q HTTP/1.1". Anything else (garbage from a
+// client that does not speak HTTP) keeps only what it can.
+func splitRequest(req string) (method, path, query, proto string) {
+	method, rest, ok := strings.Cut(req, " ")
+	if !ok {
+		return "", "", "", ""
+	}
+	uri := rest
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 && strings.HasPrefix(rest[i+1:], "HTTP/") {
+		uri, proto = rest[:i], protocolVersion(rest[i+1:])
+	}
+	path, query, _ = strings.Cut(uri, "?")
+	return method, path, query, proto
+}
+
+// protocolVersion maps "HTTP/1.1" to "1.1" and "HTTP/2.0" to "2", the
+// network.protocol.version spelling.
+func protocolVersion(p string) string {
+	p = strings.TrimPrefix(p, "HTTP/")
+	switch p {
+	case "2.0":
+		return "2"
+	case "3.0":
+		return "3"
+	}
+	return p
+}
+
+func attempts(l *Fields) []event.Attempt {
+	addrs := l.get(fUpstreamAddr)
+	if len(addrs) == 0 || (len(addrs) == 1 && addrs[0] == '-') {
+		return nil
+	}
+	var out []event.Attempt
+	for v := addrs; len(v) > 0; {
+		var item []byte
+		item, v = nextItem(v)
+		out = append(out, event.Attempt{Addr: string(item), Status: "-", ResponseTime: -1, ResponseLength: -1})
+	}
+	i := 0
+	for v := l.get(fUpstreamStatus); len(v) > 0 && i < len(out); i++ {
+		var item []byte
+		item, v = nextItem(v)
+		out[i].Status = string(item)
+	}
+	i = 0
+	for v := l.get(fUpstreamRespTime); len(v) > 0 && i < len(out); i++ {
+		var item []byte
+		item, v = nextItem(v)
+		out[i].ResponseTime = parseFloat(item)
+	}
+	i = 0
+	for v := l.get(fUpstreamRespLength); len(v) > 0 && i < len(out); i++ {
+		var item []byte
+		item, v = nextItem(v)
+		out[i].ResponseLength = parseInt(item)
+	}
+	return out
+}

@@ -1,0 +1,338 @@
+package k8s502receiver // import "github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver"
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/ingest"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/podpath"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/record"
+)
+
+const gatewayName = "ingress-nginx"
+
+type k8s502Receiver struct {
+	set     receiver.Settings
+	cfg     *Config
+	next    consumer.Logs
+	obs     *receiverhelper.ObsReport
+	tb      *metadata.TelemetryBuilder
+	ingest  *ingest.Ingest
+	joiner  *join.Joiner
+	options record.Options
+
+	fcCfg   fileconsumer.Config
+	manager *fileconsumer.Manager
+	storage storage.Client
+
+	sourcesMu sync.Mutex
+	sources   map[string]*fileSource // by file path
+
+	outMu sync.Mutex
+	out   []join.Request // emitted by the joiner, not yet sent
+
+	sendMu    sync.Mutex // one batch at a time downstream; keeps metrics deltas simple
+	published published
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+type fileSource struct {
+	in *ingest.Source
+	id podpath.Identity
+}
+
+// published remembers the counter values already reported.
+type published struct {
+	read, matched, accessFailed, errorFailed, wrapperFailed, truncated, klog, notice, other, overflow int64
+}
+
+func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*k8s502Receiver, error) {
+	format, err := cfg.compileFormat()
+	if err != nil {
+		return nil, err
+	}
+	if err := format.MapVariables(cfg.VariableAttributes); err != nil {
+		return nil, err
+	}
+	wrapper, err := container.ParseFormat(cfg.Wrapper)
+	if err != nil {
+		return nil, err
+	}
+	zone, err := time.LoadLocation(cfg.ErrorLogTimezone)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "file",
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &k8s502Receiver{
+		set:     set,
+		cfg:     cfg,
+		next:    next,
+		obs:     obs,
+		sources: map[string]*fileSource{},
+		fcCfg:   cfg.fileConsumer(),
+	}
+	watched := ingest.NewStatuses(cfg.Statuses)
+	r.options = record.Options{Gateway: gatewayName, Statuses: watched.Has, RedactQuery: cfg.RedactQuery}
+	r.joiner = join.New(join.Config{Window: cfg.Join.Window, Hold: cfg.Join.Hold, MaxPending: cfg.Join.MaxPending}, r.collect)
+	r.ingest = ingest.New(ingest.Config{
+		Wrapper:     wrapper,
+		Format:      format,
+		Watched:     watched,
+		ErrorZone:   zone,
+		MaxLineSize: int(cfg.MaxLogSize),
+	}, r.joiner)
+	return r, nil
+}
+
+// collect runs under the joiner's lock: only queue here.
+func (r *k8s502Receiver) collect(req join.Request) {
+	r.outMu.Lock()
+	r.out = append(r.out, req)
+	r.outMu.Unlock()
+}
+
+func (r *k8s502Receiver) Start(ctx context.Context, host component.Host) error {
+	tb, err := metadata.NewTelemetryBuilder(r.set.TelemetrySettings)
+	if err != nil {
+		return err
+	}
+	r.tb = tb
+	if err := tb.RegisterK8s502ReceiverPendingErrorsCallback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(int64(r.joiner.Stats().Pending))
+		return nil
+	}); err != nil {
+		return err
+	}
+	var persister operator.Persister
+	if r.cfg.StorageID != nil {
+		client, err := storageClient(ctx, host, *r.cfg.StorageID, r.set.ID)
+		if err != nil {
+			return err
+		}
+		r.storage = client
+		persister = operator.NewScopedPersister("k8s502", client)
+	}
+	m, err := r.fcCfg.Build(r.set.TelemetrySettings, r.consume)
+	if err != nil {
+		return err
+	}
+	r.manager = m
+	r.stop, r.done = make(chan struct{}), make(chan struct{})
+	go r.tick()
+	return m.Start(persister)
+}
+
+func storageClient(ctx context.Context, host component.Host, id, owner component.ID) (storage.Client, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, errors.New("storage: extension " + id.String() + " not found")
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return nil, errors.New("storage: extension " + id.String() + " is not a storage extension")
+	}
+	return se.GetClient(ctx, component.KindReceiver, owner, "")
+}
+
+// tick releases join entries whose wait ran out by the wall clock, so a
+// quiet log still gets its last records out.
+func (r *k8s502Receiver) tick() {
+	defer close(r.done)
+	every := min(max(r.cfg.Join.Hold/2, 100*time.Millisecond), time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-t.C:
+			r.joiner.Tick(now)
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-r.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			_ = r.send(ctx, now)
+			cancel()
+		}
+	}
+}
+
+// consume is fileconsumer's callback: one batch of lines from one file.
+func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map[string]any, _ int64, _ []int64) error {
+	path, _ := attrs["log.file.path"].(string)
+	src := r.source(path)
+	now := time.Now()
+	r.ingest.Lines(src.in, tokens, now)
+	return r.send(ctx, now)
+}
+
+func (r *k8s502Receiver) source(path string) *fileSource {
+	r.sourcesMu.Lock()
+	defer r.sourcesMu.Unlock()
+	s := r.sources[path]
+	if s == nil {
+		id := podpath.Parse(path)
+		s = &fileSource{in: r.ingest.NewSource(id.Key), id: id}
+		r.sources[path] = s
+	}
+	return s
+}
+
+// send ships what the joiner emitted. A non-permanent error from the next
+// consumer is retried (holding back the reader: back-pressure, not loss)
+// until ctx ends; a permanent one drops the batch, counted by obsreport.
+func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
+	r.sendMu.Lock()
+	defer r.sendMu.Unlock()
+	r.publish(ctx)
+	r.outMu.Lock()
+	reqs := r.out
+	r.out = nil
+	r.outMu.Unlock()
+	if len(reqs) == 0 {
+		return nil
+	}
+	logs, outcomes := r.build(reqs, now)
+	n := logs.LogRecordCount()
+	backoff := 10 * time.Millisecond
+	for {
+		obsCtx := r.obs.StartLogsOp(ctx)
+		err := r.next.ConsumeLogs(obsCtx, logs)
+		r.obs.EndLogsOp(obsCtx, gatewayName, n, err)
+		if err == nil {
+			for o, c := range outcomes {
+				r.tb.K8s502ReceiverRecordsEmitted.Add(ctx, c, outcomeSets[o])
+			}
+			return nil
+		}
+		if consumererror.IsPermanent(err) {
+			r.set.Logger.Error("next consumer refused records permanently; dropping them", zap.Int("records", n), zap.Error(err))
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			r.set.Logger.Error("gave up sending records at shutdown", zap.Int("records", n), zap.Error(err))
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Second)
+	}
+}
+
+func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, map[string]int64) {
+	logs := plog.NewLogs()
+	bySource := map[string]plog.LogRecordSlice{}
+	outcomes := map[string]int64{}
+	for i := range reqs {
+		req := &reqs[i]
+		lrs, ok := bySource[req.Source]
+		if !ok {
+			rl := logs.ResourceLogs().AppendEmpty()
+			r.fillResource(rl, req.Source)
+			sl := rl.ScopeLogs().AppendEmpty()
+			sl.Scope().SetName(metadata.ScopeName)
+			lrs = sl.LogRecords()
+			bySource[req.Source] = lrs
+		}
+		outcomes[record.Fill(lrs.AppendEmpty(), req, now, r.options)]++
+	}
+	return logs, outcomes
+}
+
+func (r *k8s502Receiver) fillResource(rl plog.ResourceLogs, key string) {
+	r.sourcesMu.Lock()
+	var id podpath.Identity
+	for _, s := range r.sources {
+		if s.id.Key == key {
+			id = s.id
+			break
+		}
+	}
+	r.sourcesMu.Unlock()
+	attrs := rl.Resource().Attributes()
+	put := func(k, v string) {
+		if v != "" {
+			attrs.PutStr(k, v)
+		}
+	}
+	put("k8s.namespace.name", id.Namespace)
+	put("k8s.pod.name", id.Pod)
+	put("k8s.pod.uid", id.UID)
+	put("k8s.container.name", id.Container)
+	put("container.id", id.ContainerID)
+}
+
+// publish reports counter deltas since the last call. Callers hold sendMu.
+func (r *k8s502Receiver) publish(ctx context.Context) {
+	c := &r.ingest.Counters
+	p := &r.published
+	add := func(last *int64, now int64, counter metric.Int64Counter, opts ...metric.AddOption) {
+		if d := now - *last; d > 0 {
+			counter.Add(ctx, d, opts...)
+			*last = now
+		}
+	}
+	tb := r.tb
+	add(&p.read, c.LinesRead.Load(), tb.K8s502ReceiverLinesRead)
+	add(&p.matched, c.LinesMatched.Load(), tb.K8s502ReceiverLinesMatched)
+	add(&p.accessFailed, c.AccessFailed.Load(), tb.K8s502ReceiverLinesFailed, lineKind["access"])
+	add(&p.errorFailed, c.ErrorFailed.Load(), tb.K8s502ReceiverLinesFailed, lineKind["error"])
+	add(&p.wrapperFailed, c.WrapperFailed.Load(), tb.K8s502ReceiverLinesFailed, lineKind["wrapper"])
+	add(&p.truncated, c.Truncated.Load(), tb.K8s502ReceiverLinesTruncated)
+	add(&p.klog, c.SkippedKlog.Load(), tb.K8s502ReceiverLinesSkipped, skipReason["klog"])
+	add(&p.notice, c.SkippedNotice.Load(), tb.K8s502ReceiverLinesSkipped, skipReason["notice"])
+	add(&p.other, c.SkippedOther.Load(), tb.K8s502ReceiverLinesSkipped, skipReason["unrelated"])
+	add(&p.overflow, r.joiner.Stats().Overflow, tb.K8s502ReceiverJoinOverflow)
+}
+
+func (r *k8s502Receiver) Shutdown(ctx context.Context) error {
+	var errs []error
+	if r.manager != nil {
+		errs = append(errs, r.manager.Stop())
+	}
+	if r.stop != nil {
+		close(r.stop)
+		<-r.done
+	}
+	if r.tb != nil {
+		// Whatever still waits in the join goes out now: a shutdown must not
+		// swallow the last failures.
+		r.joiner.Flush()
+		errs = append(errs, r.send(ctx, time.Now()))
+		r.tb.Shutdown()
+	}
+	if r.storage != nil {
+		errs = append(errs, r.storage.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
