@@ -193,7 +193,10 @@ func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map
 	src := r.source(path)
 	now := time.Now()
 	r.ingest.Lines(src.in, tokens, now)
-	return r.send(ctx, now)
+	// send logs its own failures; an error returned here would only be
+	// logged again by fileconsumer as "failed to emit token".
+	_ = r.send(ctx, now)
+	return nil
 }
 
 func (r *k8s502Receiver) source(path string) *fileSource {
