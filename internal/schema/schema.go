@@ -78,3 +78,44 @@ const (
 	ErrUpstreamDisabled = "upstream_disabled" // nginx marked a peer down after max_fails (warn level)
 	ErrOther            = "other"
 )
+
+// Attributes the correlate502 processor adds.
+const (
+	TargetNamespace = "k8s502.target.namespace"
+	TargetService   = "k8s502.target.service"
+	TargetPort      = "k8s502.target.port"
+	TargetPod       = "k8s502.target.pod"
+	TargetNode      = "k8s502.target.node"
+	TargetWorkload  = "k8s502.target.workload" // "Deployment/checkout"
+	TargetAddress   = "k8s502.target.address"  // the upstream address judged (the failed attempt)
+
+	Cause           = "k8s502.cause"
+	CauseConfidence = "k8s502.cause.confidence" // high | medium | low
+	Evidence        = "k8s502.evidence"         // []string, each with time and object
+	RuledOut        = "k8s502.ruled_out"        // []string
+	Remediation     = "k8s502.remediation"
+)
+
+// Values of k8s502.cause.
+const (
+	CauseReadinessProbe   = "readiness_probe"
+	CausePodCrash         = "pod_crash"
+	CauseNoEndpoints      = "no_endpoints"
+	CauseNetworkPolicy    = "network_policy"
+	CauseUpstreamTimeout  = "upstream_timeout"
+	CauseTLSHandshake     = "tls_handshake"
+	CauseRolloutGap       = "rollout_gap"
+	CausePodTermination   = "pod_termination"
+	CauseKeepaliveRace    = "keepalive_race"
+	CauseUpstreamAppError = "upstream_app_error"
+	CauseRateLimited      = "rate_limited"
+	CauseProtocolError    = "upstream_protocol_error"
+	CauseUnknown          = "unknown"
+)
+
+// Values of k8s502.cause.confidence.
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+)

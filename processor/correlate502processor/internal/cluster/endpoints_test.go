@@ -1,0 +1,82 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// epSummary renders an endpoint as ip:flags so tables stay short.
+func epSummary(eps []EndpointState) []string {
+	var out []string
+	for _, e := range eps {
+		s := e.IP + ":"
+		if e.Ready {
+			s += "R"
+		}
+		if e.Serving {
+			s += "S"
+		}
+		if e.Terminating {
+			s += "T"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestEndpointsHistory(t *testing.T) {
+	s := NewStore(time.Hour)
+	ready := func(ip, pod string) epOpt { return epOpt{ip: ip, ready: true, serving: true, pod: pod} }
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"), ready("10.0.0.2", "cart-2")), at(0))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"),
+		epOpt{ip: "10.0.0.2", serving: true, terminating: true, pod: "cart-2"}), at(30))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"), ready("10.0.0.3", "cart-3")), at(60))
+	// Same content again: no new history.
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"), ready("10.0.0.3", "cart-3")), at(65))
+
+	// 10.0.0.4 moves from slice x to slice y; y is updated first.
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-x", "cart", ready("10.0.0.4", "cart-4")), at(100))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-y", "cart", ready("10.0.0.4", "cart-4")), at(110))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-x", "cart"), at(111))
+	s.DeleteEndpointSlice(mkSlice("shop", "cart-abc", "cart"), at(200))
+
+	tests := []struct {
+		at   time.Time
+		want []string
+	}{
+		{at(-1), nil},
+		{at(0), []string{"10.0.0.1:RS", "10.0.0.2:RS"}},
+		{at(29), []string{"10.0.0.1:RS", "10.0.0.2:RS"}},
+		{at(30), []string{"10.0.0.1:RS", "10.0.0.2:ST"}},
+		{at(60), []string{"10.0.0.1:RS", "10.0.0.3:RS"}},
+		{at(111), []string{"10.0.0.1:RS", "10.0.0.3:RS", "10.0.0.4:RS"}},
+		{at(200), []string{"10.0.0.4:RS"}},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, epSummary(s.Endpoints("shop", "cart", tc.at)), "at %v", tc.at.Sub(t0))
+	}
+	eps := s.Endpoints("shop", "cart", at(45))
+	assert.Equal(t, EndpointState{IP: "10.0.0.2", Pod: "cart-2", Node: "node-a", Serving: true, Terminating: true, Since: at(30)}, eps[1])
+	assert.Empty(t, s.Endpoints("shop", "nope", at(45)))
+}
+
+func TestEndpointsFromSnapshotHoldSinceAlways(t *testing.T) {
+	s := NewStore(time.Hour)
+	s.UpsertEndpointSlice(mkSlice("shop", "web-1", "web", epOpt{ip: "10.0.0.1"}), time.Time{})
+	assert.Equal(t, []string{"10.0.0.1:"}, epSummary(s.Endpoints("shop", "web", at(-1000))))
+	s.UpsertEndpointSlice(mkSlice("shop", "web-1", "web", epOpt{ip: "10.0.0.1", ready: true, serving: true}), at(10))
+	assert.Equal(t, []string{"10.0.0.1:"}, epSummary(s.Endpoints("shop", "web", at(9))))
+	assert.Equal(t, []string{"10.0.0.1:RS"}, epSummary(s.Endpoints("shop", "web", at(10))))
+}
+
+func TestEndpointConditionDefaults(t *testing.T) {
+	es := mkSlice("shop", "web-1", "web", epOpt{ip: "10.0.0.1"})
+	es.Endpoints[0].Conditions.Ready = nil
+	es.Endpoints[0].Conditions.Serving = nil
+	es.Endpoints[0].Conditions.Terminating = nil
+	s := NewStore(time.Hour)
+	s.UpsertEndpointSlice(es, at(0))
+	assert.Equal(t, []string{"10.0.0.1:RS"}, epSummary(s.Endpoints("shop", "web", at(1))), "unknown ready means ready")
+}

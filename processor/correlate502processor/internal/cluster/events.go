@@ -1,0 +1,207 @@
+package cluster
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+)
+
+// AddEvent records an event. An event with a Key already held replaces it
+// when it is newer (a later time, or the same time with a higher count): the
+// same Event object arrives from the informer, from a log pipeline and from
+// both event APIs. An empty Key is derived from the involved object, reason
+// and first time.
+func (s *Store) AddEvent(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addEvent(e)
+}
+
+// AddCoreEvent records a core/v1 Event (see EventFromCore).
+func (s *Store) AddCoreEvent(e *corev1.Event) {
+	if e == nil {
+		return
+	}
+	s.AddEvent(EventFromCore(e))
+}
+
+// AddEventV1 records an events.k8s.io/v1 Event (see EventFromV1).
+func (s *Store) AddEventV1(e *eventsv1.Event) {
+	if e == nil {
+		return
+	}
+	s.AddEvent(EventFromV1(e))
+}
+
+// Events returns the events about the object kind ns/name (any kind when
+// kind is empty) whose span [FirstTime, Time] overlaps [from, to], ordered
+// by Time.
+func (s *Store) Events(ns, kind, name string, from, to time.Time) []Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Event
+	for _, e := range s.eventsByObj[nsName{ns, name}] {
+		if kind != "" && e.Kind != kind {
+			continue
+		}
+		start := firstNonZero(e.FirstTime, e.Time)
+		if e.Time.Before(from) || start.After(to) {
+			continue
+		}
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(a, b Event) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+// EventFromCore normalizes a core/v1 Event. Time is the latest of
+// lastTimestamp, eventTime and series.lastObservedTime (the object's
+// creation when none is set); FirstTime is firstTimestamp, else eventTime.
+func EventFromCore(e *corev1.Event) Event {
+	ref := e.InvolvedObject
+	ev := Event{
+		FirstTime: firstNonZero(e.FirstTimestamp.Time, e.EventTime.Time),
+		Namespace: firstNonEmpty(ref.Namespace, e.Namespace),
+		Kind:      ref.Kind,
+		Name:      ref.Name,
+		UID:       string(ref.UID),
+		Type:      e.Type,
+		Reason:    e.Reason,
+		Message:   e.Message,
+		Count:     max(e.Count, 1),
+		Key:       eventKey(e.Namespace, e.Name),
+	}
+	ev.Time = latest(e.LastTimestamp.Time, e.EventTime.Time)
+	if se := e.Series; se != nil {
+		ev.Time = latest(ev.Time, se.LastObservedTime.Time)
+		ev.Count = max(ev.Count, se.Count)
+	}
+	ev.Time = firstNonZero(ev.Time, ev.FirstTime, e.CreationTimestamp.Time)
+	return ev
+}
+
+// EventFromV1 normalizes an events.k8s.io/v1 Event the same way, from
+// eventTime, series and the deprecated* fields the API server fills in for
+// events written through core/v1.
+func EventFromV1(e *eventsv1.Event) Event {
+	ref := e.Regarding
+	ev := Event{
+		FirstTime: firstNonZero(e.DeprecatedFirstTimestamp.Time, e.EventTime.Time),
+		Namespace: firstNonEmpty(ref.Namespace, e.Namespace),
+		Kind:      ref.Kind,
+		Name:      ref.Name,
+		UID:       string(ref.UID),
+		Type:      e.Type,
+		Reason:    e.Reason,
+		Message:   e.Note,
+		Count:     max(e.DeprecatedCount, 1),
+		Key:       eventKey(e.Namespace, e.Name),
+	}
+	ev.Time = latest(e.DeprecatedLastTimestamp.Time, e.EventTime.Time)
+	if se := e.Series; se != nil {
+		ev.Time = latest(ev.Time, se.LastObservedTime.Time)
+		ev.Count = max(ev.Count, se.Count)
+	}
+	ev.Time = firstNonZero(ev.Time, ev.FirstTime, e.CreationTimestamp.Time)
+	return ev
+}
+
+func eventKey(ns, name string) string {
+	if name == "" {
+		return ""
+	}
+	return ns + "/" + name
+}
+
+func (s *Store) addEvent(e Event) {
+	if e.Key == "" {
+		e.Key = strings.Join([]string{e.Namespace, e.Kind, e.Name, e.Reason,
+			strconv.FormatInt(firstNonZero(e.FirstTime, e.Time).UnixNano(), 10)}, "/")
+	}
+	if old := s.events[e.Key]; old != nil {
+		first := earliest(old.FirstTime, e.FirstTime)
+		if e.Time.After(old.Time) || (e.Time.Equal(old.Time) && e.Count > old.Count) {
+			if e.Namespace != old.Namespace || e.Name != old.Name {
+				s.unindexEvent(old)
+				*old = e
+				s.indexEvent(old)
+			} else {
+				*old = e
+			}
+		}
+		old.FirstTime = first
+		return
+	}
+	p := new(Event)
+	*p = e
+	s.events[e.Key] = p
+	s.indexEvent(p)
+}
+
+func (s *Store) indexEvent(e *Event) {
+	k := nsName{e.Namespace, e.Name}
+	s.eventsByObj[k] = append(s.eventsByObj[k], e)
+}
+
+func (s *Store) unindexEvent(e *Event) {
+	k := nsName{e.Namespace, e.Name}
+	list := slices.DeleteFunc(s.eventsByObj[k], func(x *Event) bool { return x == e })
+	if len(list) == 0 {
+		delete(s.eventsByObj, k)
+		return
+	}
+	s.eventsByObj[k] = list
+}
+
+// pruneEvents drops events last seen before cutoff.
+func (s *Store) pruneEvents(cutoff time.Time) {
+	for k, list := range s.eventsByObj {
+		out := list[:0]
+		for _, e := range list {
+			if e.Time.Before(cutoff) {
+				delete(s.events, e.Key)
+				continue
+			}
+			out = append(out, e)
+		}
+		clear(list[len(out):])
+		if len(out) == 0 {
+			delete(s.eventsByObj, k)
+			continue
+		}
+		s.eventsByObj[k] = out
+	}
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// earliest returns the earlier of two times, ignoring zero ones.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

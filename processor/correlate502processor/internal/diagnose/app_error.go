@@ -1,0 +1,41 @@
+package diagnose
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// upstreamAppError: the application answered the status itself; the proxy
+// only passed it on. Crash or readiness evidence is still reported, since an
+// app often answers 502/503 while its own dependencies fail.
+func upstreamAppError(j *judge) bool {
+	t := j.result.Target
+	conf := schema.ConfidenceHigh
+	ev := fmt.Sprintf("upstream %s (%s) returned %s itself at %s; the gateway logged no upstream error", t.Address, j.podRef(), statusText(j.f.Status), ts(j.f.Time))
+	if j.f.ErrorKind != "" {
+		ev = fmt.Sprintf("upstream %s (%s) answered %s at %s, then the response broke: %s", t.Address, j.podRef(), statusText(j.f.Status), ts(j.f.Time), j.f.ErrorMessage)
+	}
+	if j.pod != nil {
+		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && !ready {
+			conf = schema.ConfidenceMedium
+			j.evidence("%s was not Ready at %s", j.podRef(), ts(j.f.Time))
+		} else if known {
+			j.ruleOut("%s was Ready at %s", j.podRef(), ts(j.f.Time))
+		}
+	}
+	rem := "the application produced this status: read its logs around the request time"
+	if t.Pod != "" {
+		rem = fmt.Sprintf("kubectl -n %s logs %s --since-time=%s | grep -i -m 20 -E 'error|exception|panic'", t.Namespace, t.Pod, ts(j.f.Time.Add(-time.Minute)))
+	}
+	return j.claim(schema.CauseUpstreamAppError, conf, rem, ev)
+}
+
+// statusText names nginx's pseudo-status 009 for what it is.
+func statusText(status int) string {
+	if status == 9 {
+		return "an HTTP/0.9 (headerless) response, logged as 009"
+	}
+	return fmt.Sprintf("%d", status)
+}

@@ -1,0 +1,281 @@
+// Package diagnose decides why one failed request failed. It reads the facts
+// the receiver put on the record, finds the Service and the pod behind the
+// failed attempt *as they were at the request's time*, then tries the causes
+// in a fixed order (one file per cause). Each rule either claims the record
+// with evidence, or says what it checked and found fine (ruled out).
+package diagnose
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
+)
+
+// Facts is what the record says about the request.
+type Facts struct {
+	Time          time.Time
+	Status        int
+	Origin        string
+	Outcome       string
+	ErrorKind     string
+	ErrorMessage  string
+	ErrorUpstream string // host:port of the attempt the error line names
+	UpstreamName  string // <namespace>-<service>-<port>
+	Addresses     []string
+	Statuses      []string
+	ResponseTimes []float64
+	// The ingress controller pod that logged the request (resource attributes).
+	ControllerNamespace, ControllerPod string
+}
+
+// Controller identifies the ingress controller's pods when the record does
+// not (config ingress_controller).
+type Controller struct {
+	Namespace string
+	PodLabels map[string]string
+}
+
+// Config tunes the rules.
+type Config struct {
+	// Lookback is how far before the request evidence may lie.
+	Lookback time.Duration
+	// After is how far after the request evidence still counts: events are
+	// often recorded a moment after the failure they describe.
+	After      time.Duration
+	Controller Controller
+}
+
+// Target is what the failed attempt hit.
+type Target struct {
+	Namespace, Service, Port string
+	Pod, Node, Workload      string
+	Address                  string
+}
+
+// Result is the diagnosis.
+type Result struct {
+	Target      Target
+	Cause       string
+	Confidence  string
+	Evidence    []string
+	RuledOut    []string
+	Remediation string
+}
+
+// judge carries one diagnosis in progress.
+type judge struct {
+	f      Facts
+	s      *cluster.Store
+	cfg    Config
+	from   time.Time
+	to     time.Time
+	svc    *serviceRef
+	pod    *cluster.PodInfo
+	ip     string
+	port   int32
+	result Result
+}
+
+type serviceRef struct {
+	ns, name string
+	port     string
+}
+
+// rule tries one cause. It returns true when it claims the record; either
+// way it may add to RuledOut.
+type rule func(j *judge) bool
+
+// Order matters: what the gateway observed first narrows the cause (the
+// app's own status, no upstream at all), then the pod's lifecycle (being
+// deleted, crashed, mid-rollout, unready) explains connection errors better
+// than the error kind alone, which is the last resort.
+var gatewayRules = []rule{
+	podTermination,
+	podCrash,
+	rolloutGap,
+	readinessProbe,
+	networkPolicy,
+	tlsHandshake,
+	protocolError,
+	upstreamTimeout,
+	keepaliveRace,
+}
+
+// Diagnose judges one record.
+func Diagnose(f Facts, s *cluster.Store, cfg Config) Result {
+	j := &judge{f: f, s: s, cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
+	j.resolve()
+	claimed := false
+	switch {
+	case f.ErrorKind == schema.ErrRateLimited:
+		claimed = rateLimited(j)
+	case f.Origin == schema.OriginUpstream && f.ErrorKind == "":
+		claimed = upstreamAppError(j)
+	default:
+		if f.Origin != schema.OriginUpstream {
+			claimed = noEndpoints(j)
+		}
+		for _, r := range gatewayRules {
+			if claimed {
+				break
+			}
+			claimed = r(j)
+		}
+		if !claimed && f.Origin == schema.OriginUpstream {
+			// The app answered, then the response broke (cut body, bad
+			// chunking) and no lifecycle or transport rule explains it.
+			claimed = upstreamAppError(j)
+		}
+	}
+	if !claimed {
+		j.result.Cause, j.result.Confidence = schema.CauseUnknown, schema.ConfidenceLow
+		if j.result.Remediation == "" {
+			j.result.Remediation = j.unknownRemediation()
+		}
+	}
+	return j.result
+}
+
+// claim records the cause.
+func (j *judge) claim(cause, confidence, remediation string, evidence ...string) bool {
+	j.result.Cause, j.result.Confidence, j.result.Remediation = cause, confidence, remediation
+	j.result.Evidence = append(j.result.Evidence, evidence...)
+	return true
+}
+
+func (j *judge) ruleOut(format string, args ...any) {
+	j.result.RuledOut = append(j.result.RuledOut, fmt.Sprintf(format, args...))
+}
+
+func (j *judge) evidence(format string, args ...any) {
+	j.result.Evidence = append(j.result.Evidence, fmt.Sprintf(format, args...))
+}
+
+// resolve finds the Service from the upstream name and the pod from the
+// address of the failed attempt, at the request's time.
+func (j *judge) resolve() {
+	t := &j.result.Target
+	if svc, port, ok := j.s.ServiceForUpstream(j.f.UpstreamName); ok {
+		j.svc = &serviceRef{ns: svc.Namespace, name: svc.Name, port: portString(port.Port, port.Name)}
+		t.Namespace, t.Service, t.Port = svc.Namespace, svc.Name, j.svc.port
+	}
+	addr := j.failedAddress()
+	t.Address = addr
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) == nil {
+		// An upstream group name: nginx had marked every peer down
+		// (no_live_upstreams). Judge the Service's first unready endpoint.
+		j.judgeGroup(addr)
+		return
+	}
+	j.ip = host
+	if p, err := strconv.Atoi(portStr); err == nil {
+		j.port = int32(p)
+	}
+	pod, ok := j.podForEndpoint(host)
+	if !ok {
+		if pod, ok = j.s.PodByIP(host, j.f.Time); !ok {
+			return
+		}
+	}
+	j.setPod(pod)
+}
+
+// judgeGroup picks a pod to judge when the gateway named no peer.
+func (j *judge) judgeGroup(group string) {
+	if j.svc == nil || group == "" {
+		return
+	}
+	eps := j.s.Endpoints(j.svc.ns, j.svc.name, j.f.Time)
+	for _, e := range eps {
+		if e.Pod == "" || e.Ready {
+			continue
+		}
+		if pod, ok := j.s.Pod(j.svc.ns, e.Pod); ok {
+			j.setPod(pod)
+			j.ip = e.IP
+			j.evidence("nginx found no live peer in upstream group %q (every endpoint of service %s/%s had failed); judging unready endpoint %s (pod %s/%s)", group, j.svc.ns, j.svc.name, e.IP, j.svc.ns, e.Pod)
+			return
+		}
+	}
+}
+
+func (j *judge) setPod(pod *cluster.PodInfo) {
+	t := &j.result.Target
+	j.pod = pod
+	t.Pod, t.Node = pod.Pod.Name, pod.Pod.Spec.NodeName
+	if t.Namespace == "" {
+		t.Namespace = pod.Pod.Namespace
+	}
+	if w := j.s.Workload(pod.Pod); w.Name != "" {
+		t.Workload = w.Kind + "/" + w.Name
+	}
+}
+
+// podForEndpoint resolves the address through the Service's endpoints at
+// the request's time: that is the list the gateway picked from, and it
+// names the pod even where IPs are not unique (hostNetwork pods).
+func (j *judge) podForEndpoint(ip string) (*cluster.PodInfo, bool) {
+	if j.svc == nil {
+		return nil, false
+	}
+	for _, e := range j.s.Endpoints(j.svc.ns, j.svc.name, j.f.Time) {
+		if e.IP == ip && e.Pod != "" {
+			return j.s.Pod(j.svc.ns, e.Pod)
+		}
+	}
+	return nil, false
+}
+
+// failedAddress picks the attempt to judge: the one the error line names,
+// else the last attempt that failed, else the last.
+func (j *judge) failedAddress() string {
+	if j.f.ErrorUpstream != "" {
+		return j.f.ErrorUpstream
+	}
+	for i := len(j.f.Addresses) - 1; i >= 0; i-- {
+		if i < len(j.f.Statuses) && isFailure(j.f.Statuses[i]) {
+			return j.f.Addresses[i]
+		}
+	}
+	if n := len(j.f.Addresses); n > 0 {
+		return j.f.Addresses[n-1]
+	}
+	return ""
+}
+
+func isFailure(status string) bool {
+	return status == "502" || status == "503" || status == "504" || status == "-"
+}
+
+func portString(num int32, name string) string {
+	if num > 0 {
+		return strconv.Itoa(int(num))
+	}
+	return name
+}
+
+// ts renders times the same way everywhere: RFC 3339 in UTC, to the second.
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (j *judge) podRef() string {
+	if j.pod == nil {
+		return "pod at " + j.result.Target.Address
+	}
+	return "pod " + j.pod.Pod.Namespace + "/" + j.pod.Pod.Name
+}
+
+func (j *judge) unknownRemediation() string {
+	t := j.result.Target
+	switch {
+	case t.Pod != "":
+		return fmt.Sprintf("kubectl -n %s describe pod %s; kubectl -n %s logs %s --since=15m", t.Namespace, t.Pod, t.Namespace, t.Pod)
+	case t.Service != "":
+		return fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s -o wide; kubectl -n %s describe service %s", t.Namespace, t.Service, t.Namespace, t.Service)
+	}
+	return "no Service or pod matched this upstream; check that the collector watches the right namespaces (namespaces, cluster_snapshot) and that the ingress-nginx upstream " + j.f.UpstreamName + " still exists"
+}

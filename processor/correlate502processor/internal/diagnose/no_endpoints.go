@@ -1,0 +1,162 @@
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// noEndpoints: the Service had no ready endpoint at the request's time.
+// ingress-nginx then answers 503 without contacting any upstream
+// (origin local). The evidence shows why: the selector matches no pod (and
+// which pods nearly match), or it matches pods none of which is ready.
+func noEndpoints(j *judge) bool {
+	local := j.f.Origin == schema.OriginLocal && len(j.f.Addresses) == 0
+	if j.svc == nil {
+		if local {
+			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
+				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", j.f.UpstreamName, j.f.UpstreamName),
+				fmt.Sprintf("ingress-nginx answered %d for upstream %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.f.Status, j.f.UpstreamName))
+		}
+		return false
+	}
+	ns, name := j.svc.ns, j.svc.name
+	svc, ok := j.s.Service(ns, name)
+	if !ok {
+		return false
+	}
+	eps := j.s.Endpoints(ns, name, j.f.Time)
+	ready := 0
+	for _, e := range eps {
+		if e.Ready {
+			ready++
+		}
+	}
+	if ready > 0 {
+		if local {
+			// ingress-nginx had not caught up, or the 503 came from elsewhere.
+			j.ruleOut("service %s/%s had %d ready endpoint(s) at %s", ns, name, ready, ts(j.f.Time))
+			return false
+		}
+		j.ruleOut("service %s/%s had %d of %d endpoint(s) ready at %s", ns, name, ready, len(eps), ts(j.f.Time))
+		return false
+	}
+	if !local && len(eps) > 0 {
+		// Endpoints exist but none ready: a lifecycle rule explains it better.
+		return false
+	}
+	sel := svc.Spec.Selector
+	matching := j.s.PodsForSelector(ns, sel)
+	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
+	rem := ""
+	switch {
+	case len(sel) == 0:
+		ev = append(ev, fmt.Sprintf("service %s/%s has no selector: its EndpointSlices must be managed by hand", ns, name))
+		rem = fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s -o yaml", ns, name)
+	case len(matching) == 0:
+		ev = append(ev, fmt.Sprintf("selector %s matches no pod in namespace %s", labelsString(sel), ns))
+		if near, diff := nearestPod(j, ns, sel); near != "" {
+			ev = append(ev, fmt.Sprintf("closest pod %s/%s differs: %s", ns, near, diff.text))
+			rem = fmt.Sprintf("kubectl -n %s patch service %s --type merge -p '{\"spec\":{\"selector\":%s}}'  # or fix the pod labels: %s", ns, name, diff.patch, diff.text)
+		} else {
+			rem = fmt.Sprintf("kubectl -n %s get pods --show-labels  # no pod carries %s; deploy the backend or fix the selector", ns, labelsString(sel))
+		}
+	default:
+		notReady := 0
+		for _, p := range matching {
+			if r, known := j.s.ReadyAt(ns, p.Pod.Name, j.f.Time); known && !r {
+				notReady++
+			}
+		}
+		ev = append(ev, fmt.Sprintf("selector %s matches %d pod(s), %d not Ready at %s", labelsString(sel), len(matching), notReady, ts(j.f.Time)))
+		rem = fmt.Sprintf("kubectl -n %s get pods -l %s -o wide; kubectl -n %s describe pods -l %s | grep -A5 -i readiness", ns, selectorArg(sel), ns, selectorArg(sel))
+	}
+	return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh, rem, ev...)
+}
+
+type labelDiff struct {
+	text  string
+	patch string // JSON object for the Service selector that would match the pod
+}
+
+// nearestPod finds the pod whose labels share the most selector keys, to
+// show the user the likely typo or renamed label.
+func nearestPod(j *judge, ns string, sel map[string]string) (string, labelDiff) {
+	best, bestScore := "", 0.0
+	var diff labelDiff
+	for _, p := range j.s.PodsInNamespace(ns) {
+		if !p.Deleted.IsZero() {
+			continue
+		}
+		labels := p.Pod.Labels
+		score := 0.0
+		var diffs []string
+		for k, v := range sel {
+			got, ok := labels[k]
+			switch {
+			case ok && got == v:
+				score += 2
+			case ok:
+				// Same key, other value: closer the more the values share
+				// (app=promotions vs app=promotions-v2 beats app=accounts).
+				score += 0.5 + float64(commonPrefix(got, v))/float64(max(len(got), len(v)))
+				diffs = append(diffs, fmt.Sprintf("%s=%s (selector wants %s=%s)", k, got, k, v))
+			default:
+				diffs = append(diffs, fmt.Sprintf("no label %s (selector wants %s=%s)", k, k, v))
+			}
+		}
+		if score > bestScore || (score == bestScore && score > 0 && p.Pod.Name < best) {
+			sort.Strings(diffs)
+			best, bestScore = p.Pod.Name, score
+			patch := map[string]string{}
+			for k := range sel {
+				if v, ok := labels[k]; ok {
+					patch[k] = v
+				}
+			}
+			diff = labelDiff{text: strings.Join(diffs, ", "), patch: jsonObject(patch)}
+		}
+	}
+	return best, diff
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func labelsString(m map[string]string) string {
+	keys := sortedKeys(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func selectorArg(m map[string]string) string {
+	return strings.Trim(labelsString(m), "{}")
+}
+
+func jsonObject(m map[string]string) string {
+	keys := sortedKeys(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%q:%q", k, m[k])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

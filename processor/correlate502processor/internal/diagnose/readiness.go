@@ -1,0 +1,72 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// readinessProbe: the pod's readiness probe was failing around the request.
+// A pod that flaps between Ready and NotReady is added to and removed from
+// the endpoints faster than the gateway follows, and the probe failing
+// usually means the app is too slow to answer anyone.
+func readinessProbe(j *judge) bool {
+	if j.pod == nil {
+		return false
+	}
+	p := j.pod.Pod
+	var ev []string
+	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
+		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
+			ev = append(ev, fmt.Sprintf("event Unhealthy on %s at %s: %s (x%d)", j.podRef(), ts(e.Time), e.Message, e.Count))
+		}
+	}
+	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
+	if known && !ready {
+		ev = append(ev, fmt.Sprintf("%s was not Ready at %s", j.podRef(), ts(j.f.Time)))
+	}
+	for _, tr := range j.pod.Ready {
+		if !tr.At.Before(j.from) && !tr.At.After(j.to) {
+			ev = append(ev, fmt.Sprintf("%s became Ready=%t at %s", j.podRef(), tr.Ready, ts(tr.At)))
+		}
+	}
+	if len(ev) == 0 {
+		if known {
+			j.ruleOut("%s was Ready at %s and had no readiness failures", j.podRef(), ts(j.f.Time))
+		}
+		return false
+	}
+	conf := schema.ConfidenceHigh
+	if known && ready {
+		conf = schema.ConfidenceMedium // probes failed nearby, but it was Ready at that instant
+	}
+	return j.claim(schema.CauseReadinessProbe, conf, probeRemediation(j), ev...)
+}
+
+// probeRemediation names the probe's real settings and a patch that gives
+// the app more slack; the probe endpoint itself may need fixing too.
+func probeRemediation(j *judge) string {
+	p := j.pod.Pod
+	target := lowerKind(j.result.Target.Workload)
+	if target == "" {
+		target = "pod/" + p.Name
+	}
+	for i, c := range p.Spec.Containers {
+		rp := c.ReadinessProbe
+		if rp == nil {
+			continue
+		}
+		timeout := rp.TimeoutSeconds
+		if timeout == 0 {
+			timeout = 1
+		}
+		failures := rp.FailureThreshold
+		if failures == 0 {
+			failures = 3
+		}
+		return fmt.Sprintf(`kubectl -n %s patch %s --type json -p '[{"op":"replace","path":"/spec/template/spec/containers/%d/readinessProbe/timeoutSeconds","value":%d},{"op":"replace","path":"/spec/template/spec/containers/%d/readinessProbe/failureThreshold","value":%d}]'  # probe of container %s had timeoutSeconds=%d failureThreshold=%d; also check what the probe endpoint depends on`,
+			p.Namespace, target, i, timeout*3, i, failures+2, c.Name, timeout, failures)
+	}
+	return fmt.Sprintf("kubectl -n %s describe pod %s  # look at the readiness probe and the Unhealthy events", p.Namespace, p.Name)
+}

@@ -1,0 +1,126 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// tlsHandshake: the gateway and the upstream could not agree on TLS: plain
+// HTTP spoken to an HTTPS port (or the reverse), protocol versions, or the
+// upstream's certificate failed verification.
+func tlsHandshake(j *judge) bool {
+	if j.f.ErrorKind != schema.ErrTLSHandshake && j.f.ErrorKind != schema.ErrTLSCertificate {
+		j.ruleOut("no TLS error between the gateway and %s", j.result.Target.Address)
+		return false
+	}
+	msg := j.f.ErrorMessage
+	var rem string
+	switch {
+	case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request"):
+		rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from the Ingress (or serve TLS on the pod)"
+	case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
+		rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on the Ingress so nginx offers what the upstream accepts`
+	case strings.Contains(msg, "does not match"):
+		rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\"), or reissue the certificate for the name nginx checks"
+	case strings.Contains(msg, "expired"):
+		rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
+	case j.f.ErrorKind == schema.ErrTLSCertificate:
+		rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
+	default:
+		rem = "compare the Ingress backend-protocol / proxy-ssl-* annotations with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+	}
+	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
+		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
+}
+
+// upstreamTimeout: the upstream accepted the request but did not answer
+// within proxy-read-timeout (or did not accept the connection within
+// proxy-connect-timeout while no policy blocks it: overloaded).
+func upstreamTimeout(j *judge) bool {
+	if j.f.ErrorKind != schema.ErrReadTimeout && j.f.ErrorKind != schema.ErrConnectTimeout {
+		j.ruleOut("no upstream timeout")
+		return false
+	}
+	waited := ""
+	if n := len(j.f.ResponseTimes); n > 0 && j.f.ResponseTimes[n-1] >= 0 {
+		waited = fmt.Sprintf(" after %.3fs", j.f.ResponseTimes[n-1])
+	}
+	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, ts(j.f.Time), j.f.ErrorMessage)
+	annotation := "proxy-read-timeout"
+	if j.f.ErrorKind == schema.ErrConnectTimeout {
+		annotation = "proxy-connect-timeout"
+	}
+	rem := fmt.Sprintf(`find out why the backend is slow (kubectl -n %s top pod %s; its latency metrics); if slow responses are expected, raise nginx.ingress.kubernetes.io/%s on the Ingress for service %s/%s`,
+		j.result.Target.Namespace, orDash(j.result.Target.Pod), annotation, j.result.Target.Namespace, orDash(j.result.Target.Service))
+	conf := schema.ConfidenceHigh
+	if j.f.ErrorKind == schema.ErrConnectTimeout {
+		conf = schema.ConfidenceMedium // could also be a dropped SYN elsewhere on the path
+	}
+	return j.claim(schema.CauseUpstreamTimeout, conf, rem, ev)
+}
+
+func timeoutVerb(kind string) string {
+	if kind == schema.ErrConnectTimeout {
+		return "did not accept the connection"
+	}
+	return "did not answer"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// keepaliveRace: the upstream closed (or reset) a kept-alive connection just
+// as nginx reused it, while the pod was healthy: the app's idle timeout is
+// shorter than nginx's upstream-keepalive-timeout.
+func keepaliveRace(j *judge) bool {
+	if j.f.ErrorKind != schema.ErrPrematureClose && j.f.ErrorKind != schema.ErrConnectionReset {
+		j.ruleOut("no premature close or reset by the upstream")
+		return false
+	}
+	// A reused idle connection fails before any response byte arrives; a
+	// close in the middle of the body is the app giving up, not a race.
+	if !strings.Contains(j.f.ErrorMessage, "response header") && !strings.Contains(j.f.ErrorMessage, "sending request") {
+		j.ruleOut("the connection broke mid-response (%s), not on reuse", j.f.ErrorMessage)
+		return false
+	}
+	ev := []string{fmt.Sprintf("%s (%s) closed the connection at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage)}
+	conf := schema.ConfidenceMedium
+	if j.pod != nil {
+		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && ready {
+			ev = append(ev, fmt.Sprintf("%s was Ready, not terminating and had no restart in the window", j.podRef()))
+		}
+	} else {
+		conf = schema.ConfidenceLow
+	}
+	rem := `make the app's HTTP keep-alive idle timeout longer than ingress-nginx's upstream-keepalive-timeout (60s by default), or lower nginx's: kubectl -n ingress-nginx patch configmap ingress-nginx-controller --type merge -p '{"data":{"upstream-keepalive-timeout":"30"}}'`
+	if j.f.ControllerNamespace != "" && j.f.ControllerNamespace != "ingress-nginx" {
+		rem = strings.Replace(rem, "-n ingress-nginx", "-n "+j.f.ControllerNamespace, 1)
+	}
+	return j.claim(schema.CauseKeepaliveRace, conf, rem, ev...)
+}
+
+// protocolError: the upstream answered, but not with valid HTTP that nginx
+// could pass on (bad header, header larger than proxy-buffer-size, broken
+// chunked encoding, HTTP/0.9). The pod is up; the response is the problem.
+func protocolError(j *judge) bool {
+	var rem string
+	switch j.f.ErrorKind {
+	case schema.ErrTooBigHeader:
+		rem = fmt.Sprintf(`the response headers (often large Set-Cookie) exceed proxy-buffer-size (4k by default): kubectl -n %s annotate ingress <ingress for %s> nginx.ingress.kubernetes.io/proxy-buffer-size=16k --overwrite`, j.result.Target.Namespace, orDash(j.result.Target.Service))
+	case schema.ErrInvalidHeader:
+		rem = "the application sent a malformed status line or header (see the message); fix the app, or its proxy/sidecar, so it speaks HTTP/1.x correctly"
+	case schema.ErrInvalidChunked:
+		rem = "the application's chunked body is malformed: fix its streaming code (or set Content-Length)"
+	default:
+		j.ruleOut("the upstream's responses were valid HTTP")
+		return false
+	}
+	return j.claim(schema.CauseProtocolError, schema.ConfidenceHigh, rem,
+		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage))
+}

@@ -1,0 +1,176 @@
+// Package kube feeds the state store from the Kubernetes API with client-go
+// informers. Objects are stripped by the store's transform functions before
+// they are cached, so memory follows what diagnosis reads, not what the API
+// returns.
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
+)
+
+// Config says how to reach the API server and what to watch.
+type Config struct {
+	AuthType   string // serviceAccount | kubeConfig
+	Context    string
+	QPS        float32
+	Burst      int
+	Namespaces []string // empty: all
+	Logger     *zap.Logger
+	// Client, when set, is used instead of building one (tests).
+	Client kubernetes.Interface
+}
+
+// Watcher runs the informers.
+type Watcher struct {
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	synced atomic.Bool
+}
+
+// RESTConfig builds the client configuration the contrib way.
+func RESTConfig(authType, context string) (*rest.Config, error) {
+	switch authType {
+	case "serviceAccount":
+		return rest.InClusterConfig()
+	case "kubeConfig":
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
+		return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	}
+	return nil, fmt.Errorf("auth_type %q cannot build a client", authType)
+}
+
+// Start begins watching. It does not wait for the caches: an unreachable
+// API server must not hold up the pipeline; Synced tells when state is
+// complete, and the reflectors keep retrying (and relist on reconnect).
+func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
+	client := cfg.Client
+	if client == nil {
+		rc, err := RESTConfig(cfg.AuthType, cfg.Context)
+		if err != nil {
+			return nil, err
+		}
+		rc.QPS, rc.Burst = cfg.QPS, cfg.Burst
+		rc.UserAgent = "otelcol-k8s502/correlate502"
+		if client, err = kubernetes.NewForConfig(rc); err != nil {
+			return nil, err
+		}
+	}
+	w := &Watcher{stop: make(chan struct{})}
+	namespaces := cfg.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{corev1.NamespaceAll}
+	}
+	var syncs []cache.InformerSynced
+	for _, ns := range namespaces {
+		f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(ns))
+		syncs = append(syncs, register(f, s)...)
+		f.Start(w.stop)
+	}
+	// Namespaces are cluster-scoped; their labels matter for NetworkPolicy
+	// namespaceSelectors.
+	cf := informers.NewSharedInformerFactory(client, 0)
+	nsInf := cf.Core().V1().Namespaces().Informer()
+	if err := nsInf.SetTransform(cluster.StripNamespace); err != nil {
+		return nil, err
+	}
+	add(nsInf, func(o any, t time.Time) { s.UpsertNamespace(o.(*corev1.Namespace), t) }, func(o any, t time.Time) { s.DeleteNamespace(o.(*corev1.Namespace), t) })
+	syncs = append(syncs, nsInf.HasSynced)
+	cf.Start(w.stop)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if cache.WaitForCacheSync(w.stop, syncs...) {
+			w.synced.Store(true)
+			if cfg.Logger != nil {
+				cfg.Logger.Info("Kubernetes informers synced", zap.Strings("namespaces", namespaces))
+			}
+		}
+	}()
+	return w, nil
+}
+
+// register wires one namespace's informers to the store.
+func register(f informers.SharedInformerFactory, s *cluster.Store) []cache.InformerSynced {
+	type wiring struct {
+		inf       cache.SharedIndexInformer
+		transform cache.TransformFunc
+		upsert    func(any, time.Time)
+		del       func(any, time.Time)
+	}
+	ws := []wiring{
+		{f.Core().V1().Pods().Informer(), cluster.StripPod,
+			func(o any, t time.Time) { s.UpsertPod(o.(*corev1.Pod), t) },
+			func(o any, t time.Time) { s.DeletePod(o.(*corev1.Pod), t) }},
+		{f.Core().V1().Services().Informer(), cluster.StripService,
+			func(o any, t time.Time) { s.UpsertService(o.(*corev1.Service), t) },
+			func(o any, t time.Time) { s.DeleteService(o.(*corev1.Service), t) }},
+		{f.Discovery().V1().EndpointSlices().Informer(), cluster.StripEndpointSlice,
+			func(o any, t time.Time) { s.UpsertEndpointSlice(o.(*discoveryv1.EndpointSlice), t) },
+			func(o any, t time.Time) { s.DeleteEndpointSlice(o.(*discoveryv1.EndpointSlice), t) }},
+		// core/v1 only: events.k8s.io serves the same objects and would
+		// count every event twice.
+		{f.Core().V1().Events().Informer(), cluster.StripEvent,
+			func(o any, _ time.Time) { s.AddCoreEvent(o.(*corev1.Event)) },
+			func(any, time.Time) {}},
+		{f.Apps().V1().Deployments().Informer(), cluster.StripDeployment,
+			func(o any, t time.Time) { s.UpsertDeployment(o.(*appsv1.Deployment), t) },
+			func(o any, t time.Time) { s.DeleteDeployment(o.(*appsv1.Deployment), t) }},
+		{f.Apps().V1().ReplicaSets().Informer(), cluster.StripReplicaSet,
+			func(o any, t time.Time) { s.UpsertReplicaSet(o.(*appsv1.ReplicaSet), t) },
+			func(o any, t time.Time) { s.DeleteReplicaSet(o.(*appsv1.ReplicaSet), t) }},
+		{f.Networking().V1().NetworkPolicies().Informer(), cluster.StripNetworkPolicy,
+			func(o any, t time.Time) { s.UpsertNetworkPolicy(o.(*networkingv1.NetworkPolicy), t) },
+			func(o any, t time.Time) { s.DeleteNetworkPolicy(o.(*networkingv1.NetworkPolicy), t) }},
+	}
+	var syncs []cache.InformerSynced
+	for _, w := range ws {
+		// SetTransform only fails once the informer runs; it has not yet.
+		_ = w.inf.SetTransform(w.transform)
+		add(w.inf, w.upsert, w.del)
+		syncs = append(syncs, w.inf.HasSynced)
+	}
+	return syncs
+}
+
+func add(inf cache.SharedIndexInformer, upsert, del func(any, time.Time)) {
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { upsert(o, time.Now()) },
+		UpdateFunc: func(_, o any) { upsert(o, time.Now()) },
+		DeleteFunc: func(o any) {
+			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+				o = d.Obj
+			}
+			del(o, time.Now())
+		},
+	})
+}
+
+// Synced reports whether every informer has listed once.
+func (w *Watcher) Synced() bool { return w != nil && w.synced.Load() }
+
+// Stop ends the watches and waits for the sync goroutine.
+func (w *Watcher) Stop() {
+	if w == nil {
+		return
+	}
+	close(w.stop)
+	w.wg.Wait()
+}
