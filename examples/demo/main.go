@@ -78,10 +78,11 @@ func run(bin, cfg, logs string) error {
 		return fmt.Errorf("collector: %w", err)
 	}
 	fmt.Printf("\n== k8s502 demo: read %d log lines from %s\n", lines, logs)
-	fmt.Printf("== records printed above are the requests worth a look; the receiver's own counters:\n")
+	fmt.Printf("== each record above is one request worth a look, with k8s502.cause, evidence and remediation\n")
+	fmt.Printf("== the collector's own counters:\n")
 	for _, k := range sortedKeys(m) {
-		if strings.HasPrefix(k, "otelcol_k8s502_receiver_") {
-			fmt.Printf("   %-75s %g\n", k, m[k])
+		if strings.HasPrefix(k, "otelcol_k8s502_receiver_") || strings.HasPrefix(k, "otelcol_correlate502_") {
+			fmt.Printf("   %-80s %g\n", k, m[k])
 		}
 	}
 	return nil
@@ -133,7 +134,7 @@ func scrape(url string) (map[string]float64, error) {
 func keepLabels(l string) string {
 	var kept []string
 	for _, kv := range strings.Split(strings.Trim(l, "{}"), ",") {
-		for _, k := range []string{"outcome=", "line_kind=", "reason="} {
+		for _, k := range []string{"outcome=", "line_kind=", "reason=", "cause=", "kind="} {
 			if strings.HasPrefix(kv, k) {
 				kept = append(kept, kv)
 			}

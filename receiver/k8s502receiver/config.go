@@ -156,5 +156,4 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 	return *fc
 }
 
-
 func nopEmit(context.Context, [][]byte, map[string]any, int64, []int64) error { return nil }

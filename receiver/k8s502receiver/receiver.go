@@ -144,7 +144,7 @@ func (r *k8s502Receiver) Start(ctx context.Context, host component.Host) error {
 	}
 	r.manager = m
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
-	go r.tick()
+	go r.tick(r.stop, r.done)
 	return m.Start(persister)
 }
 
@@ -161,22 +161,23 @@ func storageClient(ctx context.Context, host component.Host, id, owner component
 }
 
 // tick releases join entries whose wait ran out by the wall clock, so a
-// quiet log still gets its last records out.
-func (r *k8s502Receiver) tick() {
-	defer close(r.done)
+// quiet log still gets its last records out. It gets its channels as
+// arguments because Shutdown clears the fields.
+func (r *k8s502Receiver) tick(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	every := min(max(r.cfg.Join.Hold/2, 100*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-r.stop:
+		case <-stop:
 			return
 		case now := <-t.C:
 			r.joiner.Tick(now)
 			ctx, cancel := context.WithCancel(context.Background())
 			go func() {
 				select {
-				case <-r.stop:
+				case <-stop:
 					cancel()
 				case <-ctx.Done():
 				}
@@ -244,7 +245,11 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 		}
 		select {
 		case <-ctx.Done():
-			r.set.Logger.Error("gave up sending records at shutdown", zap.Int("records", n), zap.Error(err))
+			// Only a stopping receiver cancels ctx: keep the records for
+			// Shutdown's final send, which has the caller's deadline.
+			r.outMu.Lock()
+			r.out = append(reqs, r.out...)
+			r.outMu.Unlock()
 			return err
 		case <-time.After(backoff):
 		}
@@ -320,22 +325,40 @@ func (r *k8s502Receiver) publish(ctx context.Context) {
 
 func (r *k8s502Receiver) Shutdown(ctx context.Context) error {
 	var errs []error
-	if r.manager != nil {
-		errs = append(errs, r.manager.Stop())
-	}
+	// Stop the tick before the reader: a tick retrying a refused batch holds
+	// sendMu, and a reader waiting for it would keep manager.Stop from
+	// returning.
 	if r.stop != nil {
 		close(r.stop)
+	}
+	if r.manager != nil {
+		errs = append(errs, r.manager.Stop())
+		r.manager = nil
+	}
+	if r.stop != nil {
 		<-r.done
+		r.stop = nil
 	}
 	if r.tb != nil {
 		// Whatever still waits in the join goes out now: a shutdown must not
 		// swallow the last failures.
 		r.joiner.Flush()
-		errs = append(errs, r.send(ctx, time.Now()))
+		if err := r.send(ctx, time.Now()); err != nil {
+			r.outMu.Lock()
+			n := len(r.out)
+			r.out = nil
+			r.outMu.Unlock()
+			if n > 0 { // a permanent refusal was logged by send
+				r.set.Logger.Error("gave up sending records at shutdown", zap.Int("records", n), zap.Error(err))
+			}
+			errs = append(errs, err)
+		}
 		r.tb.Shutdown()
+		r.tb = nil
 	}
 	if r.storage != nil {
 		errs = append(errs, r.storage.Close(ctx))
+		r.storage = nil
 	}
 	return errors.Join(errs...)
 }

@@ -118,7 +118,11 @@ func unwrapCRI(line []byte) (Line, error) {
 		return Line{}, errNotCRI
 	}
 	rest = rest[7:]
-	// The tag field is "P" or "F", possibly followed by ":"-separated extra tags.
+	// The tag field is "P" or "F", possibly followed by ":"-separated extra
+	// tags; the plain one-letter tag is checked first.
+	if len(rest) >= 2 && (rest[0] == 'F' || rest[0] == 'P') && rest[1] == ' ' {
+		return Line{Time: l.Time, Format: CRI, Stream: l.Stream, Partial: rest[0] == 'P', Msg: rest[2:]}, nil
+	}
 	end := bytes.IndexByte(rest, ' ')
 	tag := rest
 	if end >= 0 {

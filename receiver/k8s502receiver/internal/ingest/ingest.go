@@ -5,7 +5,7 @@
 package ingest
 
 import (
-	"sync"
+	"bytes"
 	"sync/atomic"
 	"time"
 
@@ -43,14 +43,11 @@ type Ingest struct {
 	cfg      Config
 	joiner   *join.Joiner
 	Counters Counters
-
-	mu     sync.Mutex
-	recent map[string]*recent // by source key: files of one pod share it
 }
 
 // New builds the line path; emitted requests reach the joiner's emit func.
 func New(cfg Config, joiner *join.Joiner) *Ingest {
-	return &Ingest{cfg: cfg, joiner: joiner, recent: map[string]*recent{}}
+	return &Ingest{cfg: cfg, joiner: joiner}
 }
 
 // Source is one file's state: split lines in reassembly and reused buffers.
@@ -73,14 +70,9 @@ type batchCounts struct {
 
 // NewSource starts the state of one file.
 func (in *Ingest) NewSource(key string) *Source {
-	in.mu.Lock()
-	r := in.recent[key]
-	if r == nil {
-		r = newRecent()
-		in.recent[key] = r
-	}
-	in.mu.Unlock()
-	return &Source{Key: key, lines: container.Joiner{MaxSize: in.cfg.MaxLineSize}, recent: r}
+	// Each file remembers its own dropped lines: the stdout/stderr race the
+	// memory covers happens within one container log file.
+	return &Source{Key: key, lines: container.Joiner{MaxSize: in.cfg.MaxLineSize}, recent: newRecent()}
 }
 
 // Lines processes a batch of raw lines from one file. now is the wall time
@@ -148,17 +140,28 @@ func (in *Ingest) accessLine(s *Source, l container.Line, msg []byte, now time.T
 		s.batch.accessFailed++
 		return
 	}
-	keep := in.cfg.Watched.Has(status) || s.fields.AnyUpstreamStatus(in.cfg.Watched.Has)
+	watched := in.cfg.Watched
+	keep := watched.Has(status)
+	maybe := !keep && f.MayHaveStatus(&s.fields, watched.Has, watched.firstDigits)
 	s.keyBuf = f.AppendJoinKey(s.keyBuf[:0], &s.fields)
-	if !keep && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
+	if !keep && !maybe && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
 		s.recent.add(s.keyBuf, msg, l.Time)
 		return
 	}
-	s.batch.matched++
 	if err := f.Scan(msg, &s.fields, true); err != nil {
 		s.batch.accessFailed++
 		return
 	}
+	if maybe {
+		// The quick look saw a watched number somewhere; the full scan
+		// says whether it was an attempt's status.
+		keep = s.fields.AnyUpstreamStatus(watched.Has)
+		if !keep && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
+			s.recent.add(s.keyBuf, msg, l.Time)
+			return
+		}
+	}
+	s.batch.matched++
 	r := in.request(s.Key, &s.fields, msg, l.Time)
 	in.joiner.Access(s.Key, s.keyBuf, r.Time, now, r, keep)
 }
@@ -221,19 +224,26 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 }
 
 // Statuses is a set of HTTP status codes with a constant-time test.
-type Statuses [1000]bool
+type Statuses struct {
+	set         [1000]bool
+	firstDigits []byte // leading digits of the codes, for the pre-filter
+}
 
-// NewStatuses builds the set; codes outside 0-999 are ignored (Validate
+// NewStatuses builds the set; codes outside 100-999 are ignored (Validate
 // rejects them earlier).
 func NewStatuses(codes []int) *Statuses {
-	var s Statuses
+	s := &Statuses{}
 	for _, c := range codes {
-		if c >= 0 && c < len(s) {
-			s[c] = true
+		if c >= 100 && c < len(s.set) {
+			s.set[c] = true
+			d := byte('0' + c/100)
+			if bytes.IndexByte(s.firstDigits, d) < 0 {
+				s.firstDigits = append(s.firstDigits, d)
+			}
 		}
 	}
-	return &s
+	return s
 }
 
 // Has reports whether code is in the set.
-func (s *Statuses) Has(code int) bool { return code >= 0 && code < len(s) && s[code] }
+func (s *Statuses) Has(code int) bool { return code >= 0 && code < len(s.set) && s.set[code] }

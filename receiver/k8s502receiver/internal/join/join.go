@@ -81,6 +81,8 @@ type Joiner struct {
 	// errsWaiting mirrors the number of waiting error lines so the hot path
 	// can skip the lock when nothing waits.
 	errsWaiting atomic.Int64
+
+	keyBuf []byte // Waiting's lookup key, reused under mu
 }
 
 // New returns a joiner that hands finished requests to emit. emit is called
@@ -116,7 +118,8 @@ func (j *Joiner) Waiting(src string, key []byte) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if len(j.errs) > 0 {
-		if _, ok := j.errs[src+"\x00"+string(key)]; ok {
+		j.keyBuf = append(append(append(j.keyBuf[:0], src...), 0), key...)
+		if _, ok := j.errs[string(j.keyBuf)]; ok {
 			return true
 		}
 	}
@@ -144,10 +147,11 @@ func (j *Joiner) Access(src string, key []byte, at, now time.Time, r Request, ke
 	j.advance(s, at)
 	r.Errors = j.takeErrors(src, key, r.Access)
 	switch {
-	case len(r.Errors) > 0:
+	case len(r.Errors) > 0 && countErrors(r.Errors) >= max(len(r.Access.Attempts), 1):
 		j.emit(r)
-	case keep:
-		// Its error line may still be in the other pipe: hold it briefly.
+	case keep || len(r.Errors) > 0:
+		// Its error line (or a later attempt's) may still be in the other
+		// pipe: hold it briefly.
 		it := &item{src: src, key: fullKey(src, key), at: at, arrived: now, req: &r}
 		j.held[it.key] = append(j.held[it.key], it)
 		s.held = append(s.held, it)

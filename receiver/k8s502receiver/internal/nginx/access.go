@@ -19,6 +19,7 @@ type span struct{ start, end int32 }
 // Fields holds where each variable sits in one line. It is reused across
 // lines so the pre-filter allocates nothing.
 type Fields struct {
+	end    int32 // where the scan stopped
 	line   []byte
 	span   [numFields]span
 	set    uint32
@@ -34,7 +35,8 @@ func (l *Fields) get(f field) []byte {
 }
 
 // Scan locates the variables of line. With full unset it stops after the
-// fields the pre-filter needs ($status, $upstream_status).
+// fields the pre-filter needs ($remote_addr, $request, $status); see
+// MayHaveStatus for the upstream statuses behind them.
 func (f *Format) Scan(line []byte, l *Fields, full bool) error {
 	l.line, l.set = line, 0
 	last := len(f.segs) - 1
@@ -49,12 +51,15 @@ func (f *Format) Scan(line []byte, l *Fields, full bool) error {
 		}
 		pos += len(s.lit)
 		next := f.tail
+		var nextB []byte
 		if i+1 < len(f.segs) {
-			next = f.segs[i+1].lit
+			next, nextB = f.segs[i+1].lit, f.segs[i+1].litB
+		} else {
+			nextB = []byte(next)
 		}
 		end := len(line)
 		if next != "" {
-			end = f.findDelim(line, pos, next, s.field.multiValued())
+			end = f.findDelim(line, pos, nextB, s.field.multiValued())
 			if end < 0 {
 				return ErrNoMatch
 			}
@@ -74,7 +79,8 @@ func (f *Format) Scan(line []byte, l *Fields, full bool) error {
 		}
 		pos = end
 	}
-	if full && f.tail != "" && !bytes.HasPrefix(bytes.TrimRight(line[pos:], " \r"), []byte(strings.TrimRight(f.tail, " "))) {
+	l.end = int32(pos)
+	if full && f.tail != "" && !bytes.HasPrefix(bytes.TrimRight(line[pos:], " \r"), f.tailB) {
 		return ErrNoMatch
 	}
 	return nil
@@ -85,20 +91,22 @@ func hasPrefixAt(b []byte, pos int, lit string) bool {
 }
 
 // findDelim returns where the value starting at pos ends: the next occurrence
-// of lit that is not part of the value itself.
-func (f *Format) findDelim(b []byte, pos int, lit string, multi bool) int {
+// of lit that is not part of the value itself. Literals are short and start
+// with a rare byte (a quote, a bracket, a space), so finding the first byte
+// and comparing the rest beats a general substring search.
+func (f *Format) findDelim(b []byte, pos int, lit []byte, multi bool) int {
+	first, rest := lit[0], lit[1:]
 	for from := pos; from <= len(b); {
-		var k int
-		if len(lit) == 1 {
-			k = bytes.IndexByte(b[from:], lit[0])
-		} else {
-			k = bytes.Index(b[from:], []byte(lit))
-		}
+		k := bytes.IndexByte(b[from:], first)
 		if k < 0 {
 			return -1
 		}
 		idx := from + k
-		if f.escape == EscapeJSON && lit[0] == '"' && escapedAt(b, pos, idx) {
+		if len(rest) > 0 && !bytes.HasPrefix(b[idx+1:], rest) {
+			from = idx + 1
+			continue
+		}
+		if f.escape == EscapeJSON && first == '"' && escapedAt(b, pos, idx) {
 			from = idx + 1
 			continue
 		}
@@ -122,14 +130,16 @@ func escapedAt(b []byte, start, idx int) bool {
 
 // isListSeparator reports whether the delimiter match at idx is really the
 // ", " or " : " between two upstream attempts.
-func isListSeparator(b []byte, idx int, lit string) bool {
+func isListSeparator(b []byte, idx int, lit []byte) bool {
 	rest := b[idx:]
 	switch {
 	case lit[0] == ' ' && idx > 0 && b[idx-1] == ',':
 		return true
-	case bytes.HasPrefix(rest, []byte(" : ")) && !strings.HasPrefix(lit, " : "):
+	case lit[0] == ' ' && idx > 1 && b[idx-1] == ':' && b[idx-2] == ' ':
+		return true // the second space of " : "
+	case bytes.HasPrefix(rest, []byte(" : ")) && !bytes.HasPrefix(lit, []byte(" : ")):
 		return true
-	case lit[0] == ',' && bytes.HasPrefix(rest, []byte(", ")) && !strings.HasPrefix(lit, ", "):
+	case lit[0] == ',' && bytes.HasPrefix(rest, []byte(", ")) && !bytes.HasPrefix(lit, []byte(", ")):
 		return true
 	}
 	return false
@@ -151,6 +161,39 @@ func atoi3(b []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+// MayHaveStatus is the pre-filter's test for the upstream statuses: false
+// means no attempt's status satisfies match. When $upstream_status lies
+// beyond what a partial Scan read, it looks for a watched three-digit
+// number anywhere in the rest of the line (a status is logged as digits, so
+// none can hide); firstDigits are the watched codes' leading digits, found
+// with IndexByte. A true answer is confirmed by a full Scan.
+func (f *Format) MayHaveStatus(l *Fields, match func(int) bool, firstDigits []byte) bool {
+	if !f.upstreamLate {
+		return l.AnyUpstreamStatus(match)
+	}
+	rest := l.line[l.end:]
+	for _, d := range firstDigits {
+		for from := 0; ; {
+			k := bytes.IndexByte(rest[from:], d)
+			if k < 0 {
+				break
+			}
+			i := from + k
+			from = i + 1
+			if i+3 > len(rest) {
+				break
+			}
+			if (i > 0 && isDigit(rest[i-1])) || !isDigit(rest[i+1]) || !isDigit(rest[i+2]) || (i+3 < len(rest) && isDigit(rest[i+3])) {
+				continue
+			}
+			if match(int(rest[i]-'0')*100 + int(rest[i+1]-'0')*10 + int(rest[i+2]-'0')) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // AnyUpstreamStatus reports whether any attempt's status satisfies match.

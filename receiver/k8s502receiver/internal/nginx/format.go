@@ -127,6 +127,7 @@ type extra struct {
 // segment is one variable and the literal text that precedes it.
 type segment struct {
 	lit   string
+	litB  []byte // lit as bytes, so the hot path converts nothing
 	field field
 	name  string
 }
@@ -135,10 +136,15 @@ type segment struct {
 type Format struct {
 	segs     []segment
 	tail     string // literal after the last variable
+	tailB    []byte
 	escape   Escape
 	has      [numFields]bool
 	extras   []extra
 	lastNeed int // index of the last segment the pre-filter needs
+	// upstreamLate is set when $upstream_status comes after the segments
+	// the pre-filter scans; the pre-filter then searches the rest of the
+	// line for the watched codes instead of parsing it.
+	upstreamLate bool
 }
 
 // Compile turns a log_format string into a parser. The string may start with
@@ -171,7 +177,7 @@ func Compile(format string, escape Escape) (*Format, error) {
 			return nil, fmt.Errorf("at byte %d: $%s directly follows $%s; nothing separates them", i, name, f.segs[len(f.segs)-1].name)
 		}
 		fd := variables[name]
-		f.segs = append(f.segs, segment{lit: lit.String(), field: fd, name: name})
+		f.segs = append(f.segs, segment{lit: lit.String(), litB: []byte(lit.String()), field: fd, name: name})
 		f.has[fd] = true
 		lit.Reset()
 		i += n
@@ -180,11 +186,21 @@ func Compile(format string, escape Escape) (*Format, error) {
 	if !f.has[fStatus] {
 		return nil, fmt.Errorf("the format has no $status variable")
 	}
+	// The pre-filter needs the client, the request and the status; what
+	// comes after is read only for lines it keeps.
+	upstreamAt := -1
 	for i, s := range f.segs {
-		if s.field == fStatus || s.field == fUpstreamStatus {
-			f.lastNeed = i
+		switch s.field {
+		case fStatus, fRemoteAddr, fRequest:
+			f.lastNeed = max(f.lastNeed, i)
+		case fUpstreamStatus:
+			upstreamAt = i
 		}
 	}
+	if upstreamAt > f.lastNeed {
+		f.upstreamLate = true
+	}
+	f.tailB = []byte(strings.TrimRight(f.tail, " "))
 	return f, nil
 }
 

@@ -76,7 +76,7 @@ func Fill(lr plog.LogRecord, r *join.Request, observed time.Time, o Options) (ou
 func chooseError(errs []event.UpstreamError) *event.UpstreamError {
 	var chosen *event.UpstreamError
 	for i := range errs {
-		if chosen == nil || errs[i].Level >= event.LevelError {
+		if chosen == nil || chosen.Level < event.LevelError || errs[i].Level >= event.LevelError {
 			chosen = &errs[i]
 		}
 	}

@@ -1,0 +1,124 @@
+# Build, test and lint otelcol-k8s502.
+#
+#   make tools     install ocb (builder) and mdatagen into .tools/bin
+#   make generate  run mdatagen on every component's metadata.yaml
+#   make build     build the collector with ocb into _build/otelcol-k8s502
+#   make test      unit tests with the race detector
+#   make lint      gofmt + go vet
+#   make bench     benchmarks of the receiver's parsers
+#   make e2e       end-to-end tests (build tag e2e) against the built collector
+#   make demo      build, then replay the demo log through the collector
+#   make clean     remove _build/ and .tools/
+
+# Collector core (0.x modules) and contrib; core's 1.x modules are OTELCOL_STABLE_VERSION.
+# builder-config.yaml names these versions too: change them together.
+OTELCOL_VERSION        ?= 0.151.0
+OTELCOL_STABLE_VERSION ?= 1.57.0
+# mdatagen (v0.150.0) is pinned in tools/go.mod and built from that module:
+# `go install .../cmd/mdatagen@version` fails here.
+
+GO        ?= go
+# VCS stamping needs a git checkout that the current user owns; builds here do not use it.
+GOFLAGS   ?= -buildvcs=false
+export GOFLAGS
+
+TOOLS_DIR := $(CURDIR)/.tools
+TOOLS_BIN := $(TOOLS_DIR)/bin
+BUILDER   := $(TOOLS_BIN)/builder
+MDATAGEN  := $(TOOLS_BIN)/mdatagen
+
+BUILD_DIR     := $(CURDIR)/_build
+COLLECTOR_BIN := $(BUILD_DIR)/otelcol-k8s502
+
+# Directories holding a component's metadata.yaml (testdata excluded).
+METADATA_DIRS = $(sort $(dir $(shell find receiver processor -name metadata.yaml -not -path '*/testdata/*' 2>/dev/null)))
+# Go files that gofmt checks: all but testdata, ocb output and tools.
+GO_FILES = $(shell find . -name '*.go' -not -path '*/testdata/*' -not -path './_build/*' -not -path './.tools/*' -not -path './.git/*')
+
+.PHONY: all
+all: lint test build
+
+## Tools ---------------------------------------------------------------------
+
+.PHONY: tools
+tools: $(BUILDER) $(MDATAGEN)
+
+# The stamp file changes only when OTELCOL_VERSION does, so the builder is
+# reinstalled exactly when its version moves.
+$(TOOLS_DIR)/builder.version: FORCE
+	@mkdir -p $(@D)
+	@echo v$(OTELCOL_VERSION) | cmp -s - $@ || echo v$(OTELCOL_VERSION) > $@
+
+$(BUILDER): $(TOOLS_DIR)/builder.version
+	GOBIN=$(TOOLS_BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@v$(OTELCOL_VERSION)
+	@touch $@
+
+$(MDATAGEN): tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o $@ go.opentelemetry.io/collector/cmd/mdatagen
+
+## Code generation -----------------------------------------------------------
+
+.PHONY: generate
+generate: $(MDATAGEN)
+	@for d in $(METADATA_DIRS); do \
+		echo "mdatagen $${d}metadata.yaml"; \
+		(cd $$d && $(MDATAGEN) metadata.yaml) || exit 1; \
+	done
+
+## Build ---------------------------------------------------------------------
+
+.PHONY: build
+# ocb's strict versioning checks only the listed components; the second step
+# fails the build if `go mod tidy` moved any other collector module off our versions.
+build: $(BUILDER)
+	$(BUILDER) --config builder-config.yaml --skip-strict-versioning=false
+	@drift="$$(grep -E '^[[:space:]]*(go\.opentelemetry\.io/collector|github\.com/open-telemetry/opentelemetry-collector-contrib)/' $(BUILD_DIR)/go.mod \
+		| grep -vE ' v($(OTELCOL_VERSION)|$(OTELCOL_STABLE_VERSION))( |$$)')"; \
+	if [ -n "$$drift" ]; then \
+		echo "collector modules off v$(OTELCOL_VERSION)/v$(OTELCOL_STABLE_VERSION) in $(BUILD_DIR)/go.mod:"; \
+		echo "$$drift"; exit 1; \
+	fi
+
+## Checks --------------------------------------------------------------------
+
+.PHONY: test
+test:
+	$(GO) test -race ./...
+
+.PHONY: lint
+lint:
+	@unformatted="$$(gofmt -l $(GO_FILES))"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) vet ./...
+	@if [ -d test/e2e ]; then echo "$(GO) vet -tags e2e ./test/e2e/..."; $(GO) vet -tags e2e ./test/e2e/...; fi
+
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./receiver/...
+
+# The e2e tests find the collector through K8S502_OTELCOL_BIN.
+.PHONY: e2e
+e2e: build
+	@if [ -d test/e2e ]; then \
+		echo "$(GO) test -tags e2e ./test/e2e/..."; \
+		K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags e2e ./test/e2e/...; \
+	else \
+		echo "e2e: no tests under test/e2e yet"; \
+	fi
+
+# The runner (examples/demo/main.go) starts the collector on the bundled log and stops it when done.
+.PHONY: demo
+demo: build
+	$(GO) run ./examples/demo -collector $(COLLECTOR_BIN)
+
+## Housekeeping --------------------------------------------------------------
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD_DIR) $(TOOLS_DIR)
+	find . -name '*.test' -type f -not -path './.git/*' -delete
+
+.PHONY: FORCE
+FORCE:
