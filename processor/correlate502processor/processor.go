@@ -2,6 +2,7 @@ package correlate502processor // import "github.com/k8s502/otelcol-k8s502/proces
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -70,13 +71,18 @@ func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correla
 	}, nil
 }
 
-func (c *correlator) start(ctx context.Context, _ component.Host) error {
+func (c *correlator) start(ctx context.Context, _ component.Host) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.refs++
 	if c.refs > 1 {
 		return nil
 	}
+	defer func() {
+		if err != nil {
+			c.refs--
+		}
+	}()
 	tb, err := metadata.NewTelemetryBuilder(c.set.TelemetrySettings)
 	if err != nil {
 		return err
@@ -213,6 +219,7 @@ func (c *correlator) release(ctx context.Context, hs []*held, unjudged string) e
 	}
 	out := map[consumer.Logs]plog.Logs{}
 	var order []consumer.Logs
+	groups := map[consumer.Logs]map[string]plog.LogRecordSlice{}
 	for _, h := range hs {
 		lr := h.record()
 		var cause string
@@ -227,8 +234,25 @@ func (c *correlator) release(ctx context.Context, hs []*held, unjudged string) e
 			dst = plog.NewLogs()
 			out[h.next] = dst
 			order = append(order, h.next)
+			groups[h.next] = map[string]plog.LogRecordSlice{}
 		}
-		h.logs.ResourceLogs().MoveAndAppendTo(dst.ResourceLogs())
+		// Records held one by one go out grouped again under their resource
+		// and scope, as they came in.
+		rl := h.logs.ResourceLogs().At(0)
+		sl := rl.ScopeLogs().At(0)
+		key := groupKey(rl, sl)
+		lrs, ok := groups[h.next][key]
+		if !ok {
+			nrl := dst.ResourceLogs().AppendEmpty()
+			rl.Resource().MoveTo(nrl.Resource())
+			nrl.SetSchemaUrl(rl.SchemaUrl())
+			nsl := nrl.ScopeLogs().AppendEmpty()
+			sl.Scope().MoveTo(nsl.Scope())
+			nsl.SetSchemaUrl(sl.SchemaUrl())
+			lrs = nsl.LogRecords()
+			groups[h.next][key] = lrs
+		}
+		lr.MoveTo(lrs.AppendEmpty())
 	}
 	var errs []error
 	for _, next := range order {
@@ -251,18 +275,38 @@ func (c *correlator) judge(h *held) string {
 	return r.Cause
 }
 
+// groupKey identifies a resource and scope by content.
+func groupKey(rl plog.ResourceLogs, sl plog.ScopeLogs) string {
+	res, _ := json.Marshal(rl.Resource().Attributes().AsRaw())
+	scope, _ := json.Marshal(sl.Scope().Attributes().AsRaw())
+	return string(res) + "\x00" + rl.SchemaUrl() + "\x00" + sl.Scope().Name() + "\x00" + sl.Scope().Version() + "\x00" + string(scope)
+}
+
 // logsProcessor holds k8s502 records for judgement, indexes Kubernetes
 // event records as evidence, and passes everything else through.
 type logsProcessor struct {
-	c    *correlator
-	next consumer.Logs
+	c       *correlator
+	next    consumer.Logs
+	started bool
 }
 
 func (p *logsProcessor) Start(ctx context.Context, host component.Host) error {
-	return p.c.start(ctx, host)
+	if err := p.c.start(ctx, host); err != nil {
+		return err
+	}
+	p.started = true
+	return nil
 }
 
-func (p *logsProcessor) Shutdown(ctx context.Context) error { return p.c.shutdown(ctx) }
+// Shutdown without Start (or twice) must be harmless: only a started
+// pipeline releases its hold on the shared state.
+func (p *logsProcessor) Shutdown(ctx context.Context) error {
+	if !p.started {
+		return nil
+	}
+	p.started = false
+	return p.c.shutdown(ctx)
+}
 
 func (p *logsProcessor) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
@@ -315,15 +359,28 @@ func isK8s502Record(lr plog.LogRecord) bool {
 
 // metricsProcessor indexes container restart metrics and passes them on.
 type metricsProcessor struct {
-	c    *correlator
-	next consumer.Metrics
+	c       *correlator
+	next    consumer.Metrics
+	started bool
 }
 
 func (p *metricsProcessor) Start(ctx context.Context, host component.Host) error {
-	return p.c.start(ctx, host)
+	if err := p.c.start(ctx, host); err != nil {
+		return err
+	}
+	p.started = true
+	return nil
 }
 
-func (p *metricsProcessor) Shutdown(ctx context.Context) error { return p.c.shutdown(ctx) }
+// Shutdown without Start (or twice) must be harmless: only a started
+// pipeline releases its hold on the shared state.
+func (p *metricsProcessor) Shutdown(ctx context.Context) error {
+	if !p.started {
+		return nil
+	}
+	p.started = false
+	return p.c.shutdown(ctx)
+}
 
 func (p *metricsProcessor) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}

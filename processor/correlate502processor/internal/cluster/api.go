@@ -64,6 +64,10 @@ type EndpointState struct {
 	Serving     bool
 	Terminating bool
 	Since       time.Time // when this state was first seen (zero when unknown)
+	// Ports are the port numbers of the slice(s) listing the address. Two
+	// pods may share an IP (host network, a test bed) and differ by port:
+	// the EndpointSlice controller then puts them in separate slices.
+	Ports []int32
 }
 
 // PodInfo is a pod as the store knows it.

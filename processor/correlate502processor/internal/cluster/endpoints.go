@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,11 @@ type endpointEntry struct {
 	state EndpointState
 	gone  bool
 }
+
+// endpointKey names an address of a Service: its IP and the pod behind it
+// ("" without a pod targetRef). An IP is normally one pod's, but pods that
+// share one (host network, a test bed) are kept apart.
+type endpointKey struct{ ip, pod string }
 
 // UpsertEndpointSlice records an EndpointSlice and, for each address it adds,
 // changes or drops, the address's new state under its Service (label
@@ -66,7 +72,8 @@ func (s *Store) DeleteEndpointSlice(es *discoveryv1.EndpointSlice, seen time.Tim
 	s.refreshEndpoints(svc, sliceIPs(old, sliceIPs(es, nil)), seen)
 }
 
-// Endpoints returns the Service's addresses as they were at at, by IP.
+// Endpoints returns the Service's addresses as they were at at, by IP then
+// pod. One IP appears twice only when two pods share it (see Ports).
 func (s *Store) Endpoints(ns, service string, at time.Time) []EndpointState {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -74,10 +81,14 @@ func (s *Store) Endpoints(ns, service string, at time.Time) []EndpointState {
 	for _, hist := range s.endpoints[nsName{ns, service}] {
 		i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
 		if ok && !hist[i].gone {
-			out = append(out, hist[i].state)
+			st := hist[i].state
+			st.Ports = slices.Clone(st.Ports)
+			out = append(out, st)
 		}
 	}
-	slices.SortFunc(out, func(a, b EndpointState) int { return strings.Compare(a.IP, b.IP) })
+	slices.SortFunc(out, func(a, b EndpointState) int {
+		return cmp.Or(strings.Compare(a.IP, b.IP), strings.Compare(a.Pod, b.Pod))
+	})
 	return out
 }
 
@@ -116,56 +127,89 @@ func (s *Store) refreshEndpoints(svc nsName, ips map[string]struct{}, seen time.
 	if svc.name == "" || len(ips) == 0 {
 		return
 	}
-	now := make(map[string]EndpointState, len(ips))
+	now := map[endpointKey]EndpointState{}
 	for _, es := range s.slicesBySvc[svc] {
+		ports := slicePorts(es)
 		for i := range es.Endpoints {
 			e := &es.Endpoints[i]
 			for _, ip := range e.Addresses {
 				if _, want := ips[ip]; !want {
 					continue
 				}
-				if prev, dup := now[ip]; dup && prev.Ready {
-					continue // listed twice: the ready listing wins
+				st := endpointState(ip, e, ports)
+				k := endpointKey{ip, st.Pod}
+				if prev, dup := now[k]; dup {
+					st = mergeEndpoint(prev, st) // listed by two slices
 				}
-				now[ip] = endpointState(ip, e)
+				now[k] = st
 			}
 		}
 	}
 	hist := s.endpoints[svc]
 	if hist == nil {
-		hist = map[string][]endpointEntry{}
+		hist = map[endpointKey][]endpointEntry{}
 		s.endpoints[svc] = hist
 	}
-	for ip := range ips {
-		st, present := now[ip]
-		entries := hist[ip]
-		n := len(entries)
-		if n == 0 && !present {
-			continue
-		}
-		since := seen
-		if n > 0 {
-			last := entries[n-1]
-			if last.gone == !present && (!present || sameEndpoint(last.state, st)) {
-				continue
+	for k := range hist {
+		if _, affected := ips[k.ip]; affected {
+			if _, present := now[k]; !present {
+				s.recordEndpoint(hist, k, EndpointState{IP: k.ip, Pod: k.pod}, true, seen)
 			}
-			since = notBefore(since, last.state.Since)
 		}
-		if !present {
-			st = EndpointState{IP: ip}
-		}
-		st.Since = since
-		hist[ip] = append(entries, endpointEntry{state: st, gone: !present})
+	}
+	for k, st := range now {
+		s.recordEndpoint(hist, k, st, false, seen)
 	}
 	if len(hist) == 0 {
 		delete(s.endpoints, svc)
 	}
 }
 
+// recordEndpoint appends st to the address's history when it differs from
+// the last state.
+func (s *Store) recordEndpoint(hist map[endpointKey][]endpointEntry, k endpointKey, st EndpointState, gone bool, seen time.Time) {
+	entries := hist[k]
+	since := seen
+	if n := len(entries); n > 0 {
+		last := entries[n-1]
+		if last.gone == gone && (gone || sameEndpoint(last.state, st)) {
+			return
+		}
+		since = notBefore(since, last.state.Since)
+	} else if gone {
+		return
+	}
+	st.Since = since
+	hist[k] = append(entries, endpointEntry{state: st, gone: gone})
+}
+
+func slicePorts(es *discoveryv1.EndpointSlice) []int32 {
+	var ports []int32
+	for _, p := range es.Ports {
+		if p.Port != nil && !slices.Contains(ports, *p.Port) {
+			ports = append(ports, *p.Port)
+		}
+	}
+	slices.Sort(ports)
+	return ports
+}
+
+// mergeEndpoint combines two listings of one address: ready in either is
+// ready, and the ports add up.
+func mergeEndpoint(a, b EndpointState) EndpointState {
+	if b.Ready && !a.Ready {
+		a, b = b, a
+	}
+	ports := slices.Concat(a.Ports, b.Ports)
+	slices.Sort(ports)
+	a.Ports = slices.Compact(ports)
+	return a
+}
+
 // endpointState reads an endpoint's conditions: a nil ready means ready, a
 // nil serving means the same as ready (API defaults).
-func endpointState(ip string, e *discoveryv1.Endpoint) EndpointState {
-	st := EndpointState{IP: ip, Ready: true}
+func endpointState(ip string, e *discoveryv1.Endpoint, ports []int32) EndpointState {
+	st := EndpointState{IP: ip, Ready: true, Ports: ports}
 	if c := e.Conditions.Ready; c != nil {
 		st.Ready = *c
 	}
@@ -187,20 +231,20 @@ func endpointState(ip string, e *discoveryv1.Endpoint) EndpointState {
 
 func sameEndpoint(a, b EndpointState) bool {
 	return a.Ready == b.Ready && a.Serving == b.Serving && a.Terminating == b.Terminating &&
-		a.Pod == b.Pod && a.Node == b.Node
+		a.Pod == b.Pod && a.Node == b.Node && slices.Equal(a.Ports, b.Ports)
 }
 
 // pruneEndpoints drops states superseded before cutoff, and addresses gone
 // since before cutoff.
 func (s *Store) pruneEndpoints(cutoff time.Time) {
 	for svc, hist := range s.endpoints {
-		for ip, entries := range hist {
+		for k, entries := range hist {
 			entries = pruneHistory(entries, cutoff, func(e endpointEntry) time.Time { return e.state.Since })
 			if len(entries) == 1 && entries[0].gone && entries[0].state.Since.Before(cutoff) {
-				delete(hist, ip)
+				delete(hist, k)
 				continue
 			}
-			hist[ip] = entries
+			hist[k] = entries
 		}
 		if len(hist) == 0 {
 			delete(s.endpoints, svc)

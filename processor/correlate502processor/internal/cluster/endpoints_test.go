@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
 // epSummary renders an endpoint as ip:flags so tables stay short.
@@ -79,4 +81,29 @@ func TestEndpointConditionDefaults(t *testing.T) {
 	s := NewStore(time.Hour)
 	s.UpsertEndpointSlice(es, at(0))
 	assert.Equal(t, []string{"10.0.0.1:RS"}, epSummary(s.Endpoints("shop", "web", at(1))), "unknown ready means ready")
+}
+
+// Two pods on one IP with different ports: the EndpointSlice controller
+// lists them in two slices, one per port.
+func TestEndpointsSharedIPByPort(t *testing.T) {
+	withPort := func(es *discoveryv1.EndpointSlice, port int32) *discoveryv1.EndpointSlice {
+		name := "http"
+		es.Ports = []discoveryv1.EndpointPort{{Name: &name, Port: &port}}
+		return es
+	}
+	s := NewStore(time.Hour)
+	s.UpsertEndpointSlice(withPort(mkSlice("shop", "orders-a", "orders", epOpt{ip: "127.0.0.1", serving: true, terminating: true, pod: "dead1"}), 9001), at(0))
+	s.UpsertEndpointSlice(withPort(mkSlice("shop", "orders-b", "orders", epOpt{ip: "127.0.0.1", ready: true, serving: true, pod: "live2"}), 9002), at(0))
+
+	eps := s.Endpoints("shop", "orders", at(1))
+	require.Len(t, eps, 2)
+	assert.Equal(t, "dead1", eps[0].Pod)
+	assert.Equal(t, []int32{9001}, eps[0].Ports)
+	assert.True(t, eps[0].Terminating)
+	assert.Equal(t, "live2", eps[1].Pod)
+	assert.Equal(t, []int32{9002}, eps[1].Ports)
+
+	s.DeleteEndpointSlice(mkSlice("shop", "orders-a", "orders"), at(10))
+	assert.Equal(t, []string{"127.0.0.1:RS"}, epSummary(s.Endpoints("shop", "orders", at(11))))
+	assert.Len(t, s.Endpoints("shop", "orders", at(9)), 2)
 }

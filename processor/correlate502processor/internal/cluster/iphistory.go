@@ -31,6 +31,47 @@ func (s *Store) PodByIP(ip string, at time.Time) (*PodInfo, bool) {
 	return nil, false
 }
 
+// PodByAddress is PodByIP for ip:port. In a cluster a pod IP has one holder
+// at a time; where several pods answer on one IP (a test bed on one host) the
+// port tells them apart: of the running pods holding ip at at, the one that
+// started last among those declaring containerPort port. When none declares
+// it, the answer is PodByIP's.
+func (s *Store) PodByAddress(ip string, port int32, at time.Time) (*PodInfo, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	spans := s.podIPs[ip]
+	i, ok := lastAtOrBefore(spans, at, func(sp ipSpan) time.Time { return sp.from })
+	if !ok {
+		return nil, false
+	}
+	for j := i; j >= 0 && port != 0; j-- {
+		sp := spans[j]
+		held := sp.to.IsZero() || at.Before(sp.to)
+		if held && (j == i || running(sp.pod.Pod)) && declaresPort(sp.pod.Pod, port) {
+			return sp.pod.clone(), true
+		}
+	}
+	if sp := spans[i]; sp.to.IsZero() || at.Before(sp.to) {
+		return sp.pod.clone(), true
+	}
+	return nil, false
+}
+
+func running(p *corev1.Pod) bool {
+	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
+}
+
+func declaresPort(p *corev1.Pod, port int32) bool {
+	for i := range p.Spec.Containers {
+		for _, cp := range p.Spec.Containers[i].Ports {
+			if cp.ContainerPort == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // recordIPs opens a span for each IP the pod has not held yet. The span
 // starts when the pod started (so a snapshot or an informer's first list
 // dates it correctly), else when it was seen.

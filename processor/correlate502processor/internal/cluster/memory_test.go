@@ -24,15 +24,18 @@ func realisticPodJSON(t testing.TB) []byte {
 	require.NoError(t, err)
 	js = bytes.ReplaceAll(js, []byte("inventory-6c7b9d5f4-q8m2n"), []byte("NAME"))
 	js = bytes.ReplaceAll(js, []byte(full.UID), []byte("UID"))
+	js = bytes.ReplaceAll(js, []byte(full.OwnerReferences[0].UID), []byte("OWNER"))
 	return bytes.ReplaceAll(js, []byte("10.244.2.15"), []byte("IP"))
 }
 
 func podIP(i int) string { return fmt.Sprintf("10.%d.%d.%d", 16+i>>16, (i>>8)&0xff, i&0xff) }
 
-// decodePod makes pod i from the template the way an informer does: a fresh
-// decode, so nothing is shared between pods but what the decoder shares.
-func decodePod(t testing.TB, tmpl []byte, i int) *corev1.Pod {
+// decodePod makes pod i, a replica of ReplicaSet owner, from the template
+// the way an informer does: a fresh decode, so nothing is shared between
+// pods but what the decoder shares.
+func decodePod(t testing.TB, tmpl []byte, i, owner int) *corev1.Pod {
 	js := bytes.Replace(tmpl, []byte("NAME"), []byte("inventory-6c7b9d5f4-"+strconv.Itoa(100000+i)), -1)
+	js = bytes.Replace(js, []byte("OWNER"), []byte(fmt.Sprintf("7d1b2c3a-0e9f-4a8b-8c7d-%012d", owner)), -1)
 	js = bytes.Replace(js, []byte("UID"), []byte(fmt.Sprintf("0c6a1f2e-5b7d-4c3e-9a8f-%012d", i)), -1)
 	js = bytes.Replace(js, []byte("\"IP\""), []byte(strconv.Quote(podIP(i))), -1)
 	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(js, nil, nil)
@@ -50,36 +53,56 @@ func heapInUse() uint64 {
 
 // TestMemoryPerPod measures what the store retains per realistic pod,
 // stripped, with its indexes and history (IP span, Ready transition,
-// termination), and holds it under 8 KiB.
+// termination), and holds it under 8 KiB: for pods that are replicas of a
+// hundred ReplicaSets (they share their container specs), and for pods that
+// each have their own template (nothing to share).
 func TestMemoryPerPod(t *testing.T) {
 	n := 10000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 2000
 	}
 	tmpl := realisticPodJSON(t)
-	full := decodePod(t, tmpl, 0)
-	fullJSON, _ := json.Marshal(full)
 
-	s := NewStore(time.Hour)
+	// For comparison: the pods as an informer without a transform keeps them.
+	full := make([]*corev1.Pod, n/10)
 	before := heapInUse()
-	for i := 0; i < n; i++ {
-		stripped, err := StripPod(decodePod(t, tmpl, i))
-		require.NoError(t, err)
-		s.UpsertPod(stripped.(*corev1.Pod), at(i))
+	for i := range full {
+		full[i] = decodePod(t, tmpl, i, i)
 	}
-	after := heapInUse()
-	perPod := float64(after-before) / float64(n)
-	runtime.KeepAlive(s)
+	fullPerPod := float64(heapInUse()-before) / float64(len(full))
+	runtime.KeepAlive(full)
+	full = nil
 
-	st := s.Stats()
-	assert.Equal(t, n, st["pods"])
-	assert.Equal(t, n, st["ip_spans"])
-	assert.Equal(t, n, st["terminations"])
-	t.Logf("%d pods: %.0f bytes per pod retained (stripped pod + indexes + history); the pod is %d bytes of JSON unstripped", n, perPod, len(fullJSON))
-	assert.Less(t, perPod, 8192.0)
-	p, ok := s.PodByIP(podIP(n-1), at(n))
-	require.True(t, ok)
-	assert.Equal(t, "inventory-6c7b9d5f4-"+strconv.Itoa(100000+n-1), p.Pod.Name)
+	tests := []struct {
+		name   string
+		owners int
+	}{
+		{"replicas of 100 ReplicaSets", 100},
+		{"one template per pod", n},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewStore(time.Hour)
+			before := heapInUse()
+			for i := 0; i < n; i++ {
+				stripped, err := StripPod(decodePod(t, tmpl, i, i%tc.owners))
+				require.NoError(t, err)
+				s.UpsertPod(stripped.(*corev1.Pod), at(i))
+			}
+			perPod := float64(heapInUse()-before) / float64(n)
+			runtime.KeepAlive(s)
+
+			st := s.Stats()
+			assert.Equal(t, n, st["pods"])
+			assert.Equal(t, n, st["ip_spans"])
+			assert.Equal(t, n, st["terminations"])
+			t.Logf("%d pods: %.0f bytes per pod retained (stripped pod, indexes, history); %.0f unstripped", n, perPod, fullPerPod)
+			assert.Less(t, perPod, 8192.0)
+			p, ok := s.PodByIP(podIP(n-1), at(n))
+			require.True(t, ok)
+			assert.Equal(t, "inventory-6c7b9d5f4-"+strconv.Itoa(100000+n-1), p.Pod.Name)
+		})
+	}
 }
 
 // BenchmarkStore loads 10k pods and 100k events, then queries the way a

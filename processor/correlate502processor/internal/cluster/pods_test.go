@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -189,4 +190,45 @@ func TestDeletePodNeverSeen(t *testing.T) {
 	assert.Equal(t, at(50), got.Deleted)
 	_, ok = s.PodByIP("10.0.0.66", at(60))
 	assert.False(t, ok)
+}
+
+func TestPodByAddress(t *testing.T) {
+	withPort := func(port int32) podOpt {
+		return func(p *corev1.Pod) { p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: port}} }
+	}
+	completed := func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded }
+	s := NewStore(time.Hour)
+	// Three pods answer on one address (a test bed), told apart by port.
+	s.UpsertPod(mkPod("shop", "orders", "127.0.0.1", withPort(9001), withCreated(at(0))), at(0))
+	s.UpsertPod(mkPod("shop", "cart", "127.0.0.1", withPort(9010), withCreated(at(10))), at(10))
+	s.UpsertPod(mkPod("shop", "job", "127.0.0.1", withPort(9020), withCreated(at(20)), completed), at(20))
+	s.UpsertPod(mkPod("shop", "web", "127.0.0.1", withCreated(at(30))), at(30)) // no ports declared
+	s.DeletePod(mkPod("shop", "cart", "127.0.0.1", withPort(9010), withCreated(at(10))), at(100))
+
+	tests := []struct {
+		name string
+		port int32
+		at   time.Time
+		want string
+	}{
+		{"by port", 9001, at(50), "orders"},
+		{"by port, second pod", 9010, at(50), "cart"},
+		{"deleted holder", 9010, at(150), "web"},
+		{"completed pods do not answer", 9020, at(50), "web"},
+		{"undeclared port: the latest holder", 8080, at(50), "web"},
+		{"no port", 0, at(50), "web"},
+		{"before the latest holder", 9999, at(25), "job"},
+		{"before anyone", 9001, at(-1), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, ok := s.PodByAddress("127.0.0.1", tc.port, tc.at)
+			if tc.want == "" {
+				assert.False(t, ok)
+				return
+			}
+			require.True(t, ok)
+			assert.Equal(t, tc.want, p.Pod.Name)
+		})
+	}
 }

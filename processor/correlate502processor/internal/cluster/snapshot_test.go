@@ -62,7 +62,7 @@ func TestLoadSnapshotFixture(t *testing.T) {
 		assert.Equal(t, "OOMKilled", terms[0].Reason)
 		assert.Equal(t, int32(137), terms[0].ExitCode)
 		assert.Equal(t, int32(3), terms[0].RestartCount)
-		assert.WithinDuration(t, utc("08:46:58"), terms[0].FinishedAt, 0)
+		assert.WithinDuration(t, utc("08:46:50"), terms[0].FinishedAt, 0)
 		ready, known := s.ReadyAt("shop", p.Pod.Name, utc("08:47:00"))
 		assert.True(t, known)
 		assert.False(t, ready, "Ready again only at 08:47:41")
@@ -118,7 +118,7 @@ func TestLoadSnapshotFixture(t *testing.T) {
 		sched := s.Events("shop", "Pod", "orders-59f8b7d6c4-w7r2k", from, to)
 		require.NotEmpty(t, sched)
 		assert.Equal(t, "Scheduled", sched[0].Reason)
-		assert.WithinDuration(t, time.Date(2026, 11, 25, 8, 47, 44, 512304000, time.UTC), sched[0].Time, 0, "from eventTime")
+		assert.WithinDuration(t, time.Date(2026, 11, 25, 8, 47, 2, 512304000, time.UTC), sched[0].Time, 0, "from eventTime")
 		assert.Equal(t, []string{"10.244.1.31:RS", "10.244.3.40:"}, epSummary(s.Endpoints("shop", "orders", utc("08:48:00"))))
 	})
 	t.Run("ingress controller and policies", func(t *testing.T) {

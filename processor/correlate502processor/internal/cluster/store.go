@@ -36,7 +36,7 @@ type Store struct {
 	upstreams   map[string][]upstreamRef // ingress-nginx upstream name → ports
 	slices      map[nsName]*discoveryv1.EndpointSlice
 	slicesBySvc map[nsName]map[string]*discoveryv1.EndpointSlice
-	endpoints   map[nsName]map[string][]endpointEntry // service → IP → states over time
+	endpoints   map[nsName]map[endpointKey][]endpointEntry // service → address → states over time
 	deployments map[nsName]*appsv1.Deployment
 	replicaSets map[string]map[string]*appsv1.ReplicaSet // namespace → name → rs
 	rsHistory   map[nsName][]ReplicaSetPoint
@@ -61,7 +61,7 @@ func NewStore(lookback time.Duration) *Store {
 		upstreams:   map[string][]upstreamRef{},
 		slices:      map[nsName]*discoveryv1.EndpointSlice{},
 		slicesBySvc: map[nsName]map[string]*discoveryv1.EndpointSlice{},
-		endpoints:   map[nsName]map[string][]endpointEntry{},
+		endpoints:   map[nsName]map[endpointKey][]endpointEntry{},
 		deployments: map[nsName]*appsv1.Deployment{},
 		replicaSets: map[string]map[string]*appsv1.ReplicaSet{},
 		rsHistory:   map[nsName][]ReplicaSetPoint{},

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"strings"
+	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -15,10 +16,14 @@ import (
 // The Strip* functions are informer transform functions
 // (cache.SharedIndexInformer.SetTransform): each returns a new object that
 // holds only what diagnosis reads, so the informer caches and the Store stay
-// small. The input object is not modified; the result shares its strings and
-// maps. A cache.DeletedFinalStateUnknown tombstone is returned as a new
-// tombstone around the stripped object. Objects of another type pass
-// through unchanged. Stripping a stripped object is a no-op.
+// small. The input object is not modified; the result shares parts of it
+// (probes, ports, selectors), and the text many objects repeat (namespaces,
+// labels, owners, node and container names, condition reasons) is interned
+// so that the replicas of a workload hold one copy; replicas also share
+// their stripped containers (share.go). A
+// cache.DeletedFinalStateUnknown tombstone is returned as a new tombstone
+// around the stripped object. Objects of another type pass through
+// unchanged. Stripping a stripped object is a no-op.
 
 // revisionAnnotation is the only annotation kept: it numbers a Deployment's
 // rollouts on the Deployment and on each of its ReplicaSets.
@@ -57,6 +62,9 @@ func StripNamespace(obj any) (any, error) { return stripWith(obj, stripNamespace
 func StripEvent(obj any) (any, error) {
 	switch e := obj.(type) {
 	case *eventsv1.Event:
+		if e == nil {
+			return obj, nil
+		}
 		return stripEventV1(e), nil
 	case cache.DeletedFinalStateUnknown:
 		inner, err := StripEvent(e.Obj)
@@ -92,16 +100,48 @@ func stripWith[T any](obj any, strip func(*T) *T) (any, error) {
 func stripMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
 	out := metav1.ObjectMeta{
 		Name:                       m.Name,
-		Namespace:                  m.Namespace,
+		Namespace:                  intern(m.Namespace),
 		UID:                        m.UID,
-		Labels:                     m.Labels,
-		OwnerReferences:            m.OwnerReferences,
+		Labels:                     internMap(m.Labels),
+		OwnerReferences:            internOwners(m.OwnerReferences),
 		CreationTimestamp:          m.CreationTimestamp,
 		DeletionTimestamp:          m.DeletionTimestamp,
 		DeletionGracePeriodSeconds: m.DeletionGracePeriodSeconds,
 	}
 	if rev, ok := m.Annotations[revisionAnnotation]; ok {
-		out.Annotations = map[string]string{revisionAnnotation: rev}
+		out.Annotations = map[string]string{revisionAnnotation: intern(rev)}
+	}
+	return out
+}
+
+// intern returns the canonical copy of s. The runtime drops it once no
+// object holds it any more.
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
+}
+
+func internMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[intern(k)] = intern(v)
+	}
+	return out
+}
+
+func internOwners(refs []metav1.OwnerReference) []metav1.OwnerReference {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]metav1.OwnerReference, len(refs))
+	for i, r := range refs {
+		r.APIVersion, r.Kind, r.Name = intern(r.APIVersion), intern(r.Kind), intern(r.Name)
+		out[i] = r
 	}
 	return out
 }
@@ -111,14 +151,14 @@ func stripPod(p *corev1.Pod) *corev1.Pod {
 	out := &corev1.Pod{
 		ObjectMeta: stripMeta(&p.ObjectMeta),
 		Spec: corev1.PodSpec{
-			NodeName:                      p.Spec.NodeName,
+			NodeName:                      intern(p.Spec.NodeName),
 			HostNetwork:                   p.Spec.HostNetwork,
 			TerminationGracePeriodSeconds: p.Spec.TerminationGracePeriodSeconds,
-			Containers:                    stripContainers(p.Spec.Containers),
+			Containers:                    shareContainers(&p.ObjectMeta, stripContainers(p.Spec.Containers)),
 		},
 		Status: corev1.PodStatus{
-			Phase:      s.Phase,
-			Reason:     s.Reason,
+			Phase:      corev1.PodPhase(intern(string(s.Phase))),
+			Reason:     intern(s.Reason),
 			Message:    truncate(s.Message),
 			PodIP:      s.PodIP,
 			PodIPs:     s.PodIPs,
@@ -131,7 +171,7 @@ func stripPod(p *corev1.Pod) *corev1.Pod {
 		for i := range s.ContainerStatuses {
 			c := &s.ContainerStatuses[i]
 			cs[i] = corev1.ContainerStatus{
-				Name:                 c.Name,
+				Name:                 intern(c.Name),
 				State:                stripState(c.State),
 				LastTerminationState: stripState(c.LastTerminationState),
 				Ready:                c.Ready,
@@ -154,7 +194,7 @@ func stripContainers(cs []corev1.Container) []corev1.Container {
 	for i := range cs {
 		c := &cs[i]
 		out[i] = corev1.Container{
-			Name:  c.Name,
+			Name:  intern(c.Name),
 			Ports: c.Ports,
 			Resources: corev1.ResourceRequirements{
 				Limits:   c.Resources.Limits,
@@ -179,11 +219,11 @@ func stripConditions(cs []corev1.PodCondition) []corev1.PodCondition {
 	out := make([]corev1.PodCondition, len(cs))
 	for i, c := range cs {
 		out[i] = corev1.PodCondition{
-			Type:               c.Type,
-			Status:             c.Status,
+			Type:               corev1.PodConditionType(intern(string(c.Type))),
+			Status:             corev1.ConditionStatus(intern(string(c.Status))),
 			LastTransitionTime: c.LastTransitionTime,
-			Reason:             c.Reason,
-			Message:            truncate(c.Message),
+			Reason:             intern(c.Reason),
+			Message:            intern(truncate(c.Message)),
 		}
 	}
 	return out
@@ -194,7 +234,7 @@ func stripConditions(cs []corev1.PodCondition) []corev1.PodCondition {
 func stripState(st corev1.ContainerState) corev1.ContainerState {
 	var out corev1.ContainerState
 	if w := st.Waiting; w != nil {
-		out.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason, Message: truncate(w.Message)}
+		out.Waiting = &corev1.ContainerStateWaiting{Reason: intern(w.Reason), Message: truncate(w.Message)}
 	}
 	if r := st.Running; r != nil {
 		out.Running = &corev1.ContainerStateRunning{StartedAt: r.StartedAt}
@@ -203,7 +243,7 @@ func stripState(st corev1.ContainerState) corev1.ContainerState {
 		out.Terminated = &corev1.ContainerStateTerminated{
 			ExitCode:   t.ExitCode,
 			Signal:     t.Signal,
-			Reason:     t.Reason,
+			Reason:     intern(t.Reason),
 			Message:    truncate(t.Message),
 			StartedAt:  t.StartedAt,
 			FinishedAt: t.FinishedAt,

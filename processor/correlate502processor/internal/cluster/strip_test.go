@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"os"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -12,8 +13,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/yaml"
@@ -190,4 +193,41 @@ func TestStripTruncatesMessages(t *testing.T) {
 
 	out, _ = StripEvent(&corev1.Event{Message: long})
 	assert.LessOrEqual(t, len(out.(*corev1.Event).Message), maxMessage)
+}
+
+func TestStripSharesReplicaContainers(t *testing.T) {
+	replica := func(name, owner, hash, memory string) *corev1.Pod {
+		yes := true
+		p := mkPod("shop", name, "", withLabels(map[string]string{"app": "web", "pod-template-hash": hash}))
+		if owner != "" {
+			p.OwnerReferences = []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "web-" + hash, UID: types.UID(owner), Controller: &yes}}
+		}
+		p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(memory)}
+		p.Spec.Containers[0].Image = "registry.example.com/web:" + name // dropped by stripping
+		return p
+	}
+	strip := func(p *corev1.Pod) *corev1.Container {
+		out, err := StripPod(p)
+		require.NoError(t, err)
+		return &out.(*corev1.Pod).Spec.Containers[0]
+	}
+	a := strip(replica("web-1", "rs-uid-1", "abc", "256Mi"))
+	tests := []struct {
+		name   string
+		pod    *corev1.Pod
+		shared bool
+	}{
+		{"another replica", replica("web-2", "rs-uid-1", "abc", "256Mi"), true},
+		{"a replica the autoscaler resized", replica("web-3", "rs-uid-1", "abc", "512Mi"), false},
+		{"another ReplicaSet", replica("web-4", "rs-uid-2", "abc", "256Mi"), false},
+		{"a pod without controller", replica("web-5", "", "abc", "256Mi"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := strip(tc.pod)
+			assert.Equal(t, tc.shared, a == b)
+			assert.Equal(t, tc.pod.Spec.Containers[0].Resources.Limits, b.Resources.Limits)
+		})
+	}
+	goruntime.KeepAlive(a)
 }

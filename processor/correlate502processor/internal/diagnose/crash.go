@@ -56,7 +56,17 @@ func podCrash(j *judge) bool {
 	rem := ""
 	if best != nil {
 		t := best.t
-		ev = append(ev, fmt.Sprintf("%s container %s terminated %s (exit %d) at %s, restart %d", j.podRef(), t.Container, t.Reason, t.ExitCode, ts(best.at), t.RestartCount))
+		if t.FinishedAt.IsZero() {
+			// Known from a restart metric: no exit code, maybe no reason,
+			// and the time is when the restart was seen.
+			reason := ""
+			if t.Reason != "" {
+				reason = ", last terminated " + t.Reason
+			}
+			ev = append(ev, fmt.Sprintf("%s container %s restarted by %s (restart %d, from a restart metric%s)", j.podRef(), t.Container, ts(best.at), t.RestartCount, reason))
+		} else {
+			ev = append(ev, fmt.Sprintf("%s container %s terminated %s (exit %d) at %s, restart %d", j.podRef(), t.Container, t.Reason, t.ExitCode, ts(best.at), t.RestartCount))
+		}
 		rem = crashRemediation(j, t.Container, t.Reason)
 	} else {
 		conf = schema.ConfidenceMedium
@@ -104,6 +114,9 @@ func crashRemediation(j *judge, container, reason string) string {
 			limit = "<more than its peak usage>"
 		}
 		return fmt.Sprintf("kubectl -n %s set resources %s -c %s --limits=memory=%s  # it was OOMKilled; also check for a leak: kubectl -n %s logs %s -c %s --previous", p.Namespace, target, container, limit, p.Namespace, p.Name, container)
+	}
+	if reason == "" {
+		return fmt.Sprintf("kubectl -n %s logs %s -c %s --previous  # why it restarted; kubectl -n %s describe pod %s shows the last state", p.Namespace, p.Name, container, p.Namespace, p.Name)
 	}
 	return fmt.Sprintf("kubectl -n %s logs %s -c %s --previous  # why it exited (%s)", p.Namespace, p.Name, container, reason)
 }

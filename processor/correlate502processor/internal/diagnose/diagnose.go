@@ -8,6 +8,7 @@ package diagnose
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -159,13 +160,13 @@ func (j *judge) evidence(format string, args ...any) {
 // address of the failed attempt, at the request's time.
 func (j *judge) resolve() {
 	t := &j.result.Target
-	if svc, port, ok := j.s.ServiceForUpstream(j.f.UpstreamName); ok {
-		j.svc = &serviceRef{ns: svc.Namespace, name: svc.Name, port: portString(port.Port, port.Name)}
-		t.Namespace, t.Service, t.Port = svc.Namespace, svc.Name, j.svc.port
-	}
 	addr := j.failedAddress()
 	t.Address = addr
 	host, portStr, err := net.SplitHostPort(addr)
+	if m, ok := j.upstreamService(host); ok {
+		j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
+		t.Namespace, t.Service, t.Port = m.Service.Namespace, m.Service.Name, j.svc.port
+	}
 	if err != nil || net.ParseIP(host) == nil {
 		// An upstream group name: nginx had marked every peer down
 		// (no_live_upstreams). Judge the Service's first unready endpoint.
@@ -183,6 +184,27 @@ func (j *judge) resolve() {
 		}
 	}
 	j.setPod(pod)
+}
+
+// upstreamService resolves the upstream name. When several Services make
+// the same name (namespace a-b with service c, namespace a with service
+// b-c), the one whose endpoints listed the failed address at the request's
+// time is the one nginx used.
+func (j *judge) upstreamService(host string) (cluster.UpstreamMatch, bool) {
+	ms := j.s.ServicesForUpstream(j.f.UpstreamName)
+	if len(ms) == 0 {
+		return cluster.UpstreamMatch{}, false
+	}
+	if len(ms) > 1 && host != "" {
+		for _, m := range ms {
+			for _, e := range j.s.Endpoints(m.Service.Namespace, m.Service.Name, j.f.Time) {
+				if e.IP == host {
+					return m, true
+				}
+			}
+		}
+	}
+	return ms[0], true
 }
 
 // judgeGroup picks a pod to judge when the gateway named no peer.
@@ -223,12 +245,39 @@ func (j *judge) podForEndpoint(ip string) (*cluster.PodInfo, bool) {
 	if j.svc == nil {
 		return nil, false
 	}
+	var byIP *cluster.PodInfo
 	for _, e := range j.s.Endpoints(j.svc.ns, j.svc.name, j.f.Time) {
-		if e.IP == ip && e.Pod != "" {
-			return j.s.Pod(j.svc.ns, e.Pod)
+		if e.IP != ip || e.Pod == "" {
+			continue
+		}
+		pod, ok := j.s.Pod(j.svc.ns, e.Pod)
+		// A pod recreated under the same name (StatefulSet) may hold
+		// another IP now: then the IP history knows who held this one.
+		if !ok || !holdsIP(pod, ip) {
+			continue
+		}
+		// Pods sharing an IP (hostNetwork) differ by port.
+		if j.port != 0 && slices.Contains(e.Ports, j.port) {
+			return pod, true
+		}
+		if byIP == nil {
+			byIP = pod
 		}
 	}
-	return nil, false
+	return byIP, byIP != nil
+}
+
+func holdsIP(pod *cluster.PodInfo, ip string) bool {
+	st := pod.Pod.Status
+	if st.PodIP == ip {
+		return true
+	}
+	for _, p := range st.PodIPs {
+		if p.IP == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // failedAddress picks the attempt to judge: the one the error line names,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 
 // noEndpoints: the Service had no ready endpoint at the request's time.
@@ -18,7 +19,7 @@ func noEndpoints(j *judge) bool {
 		if local {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", j.f.UpstreamName, j.f.UpstreamName),
-				fmt.Sprintf("ingress-nginx answered %d for upstream %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.f.Status, j.f.UpstreamName))
+				fmt.Sprintf("ingress-nginx answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.f.Status, j.f.UpstreamName, ts(j.f.Time)))
 		}
 		return false
 	}
@@ -43,13 +44,25 @@ func noEndpoints(j *judge) bool {
 		j.ruleOut("service %s/%s had %d of %d endpoint(s) ready at %s", ns, name, ready, len(eps), ts(j.f.Time))
 		return false
 	}
-	if !local && len(eps) > 0 {
-		// Endpoints exist but none ready: a lifecycle rule explains it better.
+	if !local && (len(eps) > 0 || j.pod != nil) {
+		// Endpoints exist but none ready, or the gateway still reached a
+		// pod whose endpoint was already gone: a lifecycle rule explains it
+		// better.
 		return false
 	}
 	sel := svc.Spec.Selector
-	matching := j.s.PodsForSelector(ns, sel)
 	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
+	// Only pods that existed at the request's time match; those deleted
+	// shortly before (a scale to zero) are worth naming.
+	var matching []*cluster.PodInfo
+	for _, p := range j.s.PodsForSelector(ns, sel) {
+		switch {
+		case p.ExistedAt(j.f.Time):
+			matching = append(matching, p)
+		case !p.Deleted.IsZero() && !p.Deleted.After(j.f.Time) && !p.Deleted.Before(j.from):
+			ev = append(ev, fmt.Sprintf("pod %s/%s matching the selector was deleted at %s", ns, p.Pod.Name, ts(p.Deleted)))
+		}
+	}
 	rem := ""
 	switch {
 	case len(sel) == 0:
@@ -110,10 +123,14 @@ func nearestPod(j *judge, ns string, sel map[string]string) (string, labelDiff) 
 		if score > bestScore || (score == bestScore && score > 0 && p.Pod.Name < best) {
 			sort.Strings(diffs)
 			best, bestScore = p.Pod.Name, score
+			// A key the pod lacks is removed from the selector (null in a
+			// merge patch); keeping it would still match nothing.
 			patch := map[string]string{}
 			for k := range sel {
 				if v, ok := labels[k]; ok {
-					patch[k] = v
+					patch[k] = fmt.Sprintf("%q", v)
+				} else {
+					patch[k] = "null"
 				}
 			}
 			diff = labelDiff{text: strings.Join(diffs, ", "), patch: jsonObject(patch)}
@@ -143,11 +160,12 @@ func selectorArg(m map[string]string) string {
 	return strings.Trim(labelsString(m), "{}")
 }
 
+// jsonObject renders m as a JSON object whose values are already JSON.
 func jsonObject(m map[string]string) string {
 	keys := sortedKeys(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q:%q", k, m[k])
+		parts[i] = fmt.Sprintf("%q:%s", k, m[k])
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }

@@ -16,24 +16,39 @@ func readinessProbe(j *judge) bool {
 		return false
 	}
 	p := j.pod.Pod
+	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
+	// A pod Ready at the request is only blamed for failures close to it:
+	// endpoint changes reach the gateway within seconds, so a probe that
+	// failed minutes earlier and recovered explains nothing now.
+	from := j.from
+	if known && ready {
+		from = j.f.Time.Add(-crashRecent)
+	}
 	var ev []string
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
+	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, from, j.to) {
 		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
 			ev = append(ev, fmt.Sprintf("event Unhealthy on %s at %s: %s (x%d)", j.podRef(), ts(e.Time), e.Message, e.Count))
 		}
 	}
-	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
 	if known && !ready {
 		ev = append(ev, fmt.Sprintf("%s was not Ready at %s", j.podRef(), ts(j.f.Time)))
 	}
-	for _, tr := range j.pod.Ready {
-		if !tr.At.Before(j.from) && !tr.At.After(j.to) {
-			ev = append(ev, fmt.Sprintf("%s became Ready=%t at %s", j.podRef(), tr.Ready, ts(tr.At)))
+	var flips []string
+	lost := false
+	for i, tr := range j.pod.Ready {
+		if !tr.At.Before(from) && !tr.At.After(j.to) {
+			flips = append(flips, fmt.Sprintf("%s became Ready=%t at %s", j.podRef(), tr.Ready, ts(tr.At)))
+			// A new pod's first NotReady and first Ready are its startup,
+			// not a probe failing; losing readiness after having it is.
+			lost = lost || (!tr.Ready && i > 0)
 		}
+	}
+	if lost || len(ev) > 0 {
+		ev = append(ev, flips...)
 	}
 	if len(ev) == 0 {
 		if known {
-			j.ruleOut("%s was Ready at %s and had no readiness failures", j.podRef(), ts(j.f.Time))
+			j.ruleOut("%s was Ready at %s and had no readiness failures since %s", j.podRef(), ts(j.f.Time), ts(from))
 		}
 		return false
 	}

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -32,7 +33,9 @@ func podTermination(j *judge) bool {
 		deleted = j.pod.Deleted
 	}
 	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
-		if e.Reason == "Killing" && (deleted.IsZero() || e.Time.Before(deleted)) {
+		// "Container app failed liveness probe, will be restarted" is also
+		// Killing: a restart, not the pod going away (pod_crash judges it).
+		if e.Reason == "Killing" && !strings.Contains(e.Message, "will be restarted") && (deleted.IsZero() || e.Time.Before(deleted)) {
 			deleted = e.Time
 		}
 	}
@@ -49,6 +52,8 @@ func podTermination(j *judge) bool {
 		grace = *p.Spec.TerminationGracePeriodSeconds
 	}
 	hasPreStop := false
+	// The preStop belongs on the container serving the port (a mesh proxy
+	// may be listed first), else on the first.
 	container := ""
 	for _, c := range p.Spec.Containers {
 		if container == "" {
@@ -56,6 +61,13 @@ func podTermination(j *judge) bool {
 		}
 		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
 			hasPreStop = true
+		}
+	}
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			if j.port != 0 && cp.ContainerPort == j.port {
+				container = c.Name
+			}
 		}
 	}
 	// Cover the observed delay with margin; never less than the usual 5s.
@@ -78,12 +90,15 @@ func podTermination(j *judge) bool {
 	} else {
 		ev = append(ev, "pod has no preStop hook: the app stopped while the gateway still routed to it")
 	}
-	target := "deployment/" + p.Name
+	var rem string
 	if w := j.result.Target.Workload; w != "" {
-		target = lowerKind(w)
+		rem = fmt.Sprintf(`kubectl -n %s patch %s --type strategic -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d,"containers":[{"name":"%s","lifecycle":{"preStop":{"exec":{"command":["sleep","%d"]}}}}]}}}}'  # preStop sleep %ds covers the %.1fs endpoint-removal delay seen here`,
+			p.Namespace, lowerKind(w), newGrace, container, sleep, sleep, gap.Seconds())
+	} else {
+		// A bare pod's lifecycle cannot be patched; its manifest must change.
+		rem = fmt.Sprintf(`pod %s/%s has no controller: in its manifest set terminationGracePeriodSeconds: %d and, on container %s, lifecycle.preStop.exec.command: ["sleep","%d"] (covers the %.1fs endpoint-removal delay seen here), then recreate it`,
+			p.Namespace, p.Name, newGrace, container, sleep, gap.Seconds())
 	}
-	rem := fmt.Sprintf(`kubectl -n %s patch %s --type strategic -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d,"containers":[{"name":"%s","lifecycle":{"preStop":{"exec":{"command":["sleep","%d"]}}}}]}}}}'  # preStop sleep %ds covers the %.1fs endpoint-removal delay seen here`,
-		p.Namespace, target, newGrace, container, sleep, sleep, gap.Seconds())
 	return j.claim(schema.CausePodTermination, schema.ConfidenceHigh, rem, ev...)
 }
 

@@ -16,20 +16,21 @@ func tlsHandshake(j *judge) bool {
 		return false
 	}
 	msg := j.f.ErrorMessage
+	ing := ingressRef(j)
 	var rem string
 	switch {
 	case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request"):
-		rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from the Ingress (or serve TLS on the pod)"
+		rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from " + ing + " (or serve TLS on the pod)"
 	case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
-		rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on the Ingress so nginx offers what the upstream accepts`
+		rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on ` + ing + ` so nginx offers what the upstream accepts`
 	case strings.Contains(msg, "does not match"):
-		rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\"), or reissue the certificate for the name nginx checks"
+		rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\") on " + ing + ", or reissue the certificate for the name nginx checks"
 	case strings.Contains(msg, "expired"):
 		rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
 	case j.f.ErrorKind == schema.ErrTLSCertificate:
-		rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
+		rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret on " + ing + " at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
 	default:
-		rem = "compare the Ingress backend-protocol / proxy-ssl-* annotations with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+		rem = "compare the backend-protocol / proxy-ssl-* annotations on " + ing + " with what the pod serves: openssl s_client -connect " + j.result.Target.Address
 	}
 	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
 		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
@@ -44,8 +45,8 @@ func upstreamTimeout(j *judge) bool {
 		return false
 	}
 	waited := ""
-	if n := len(j.f.ResponseTimes); n > 0 && j.f.ResponseTimes[n-1] >= 0 {
-		waited = fmt.Sprintf(" after %.3fs", j.f.ResponseTimes[n-1])
+	if d, ok := j.attemptTime(); ok {
+		waited = fmt.Sprintf(" after %.3fs", d)
 	}
 	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, ts(j.f.Time), j.f.ErrorMessage)
 	annotation := "proxy-read-timeout"
@@ -59,6 +60,36 @@ func upstreamTimeout(j *judge) bool {
 		conf = schema.ConfidenceMedium // could also be a dropped SYN elsewhere on the path
 	}
 	return j.claim(schema.CauseUpstreamTimeout, conf, rem, ev)
+}
+
+// raceMaxWait bounds how long a keep-alive race takes: nginx writes the
+// request to a connection the upstream already closed and fails at once.
+const raceMaxWait = 1.0
+
+// attemptTime is $upstream_response_time of the judged attempt (the last
+// one when the address is not among the attempts), in seconds.
+func (j *judge) attemptTime() (float64, bool) {
+	n := len(j.f.Addresses)
+	i := n - 1
+	for k := n - 1; k >= 0; k-- {
+		if j.f.Addresses[k] == j.result.Target.Address {
+			i = k
+			break
+		}
+	}
+	if i < 0 || i >= len(j.f.ResponseTimes) || j.f.ResponseTimes[i] < 0 {
+		return 0, false
+	}
+	return j.f.ResponseTimes[i], true
+}
+
+// ingressRef names the Ingress by the Service it routes to (the store does
+// not hold Ingresses).
+func ingressRef(j *judge) string {
+	if t := j.result.Target; t.Service != "" {
+		return fmt.Sprintf("the Ingress routing to service %s/%s", t.Namespace, t.Service)
+	}
+	return "the Ingress"
 }
 
 func timeoutVerb(kind string) string {
@@ -87,6 +118,12 @@ func keepaliveRace(j *judge) bool {
 	// close in the middle of the body is the app giving up, not a race.
 	if !strings.Contains(j.f.ErrorMessage, "response header") && !strings.Contains(j.f.ErrorMessage, "sending request") {
 		j.ruleOut("the connection broke mid-response (%s), not on reuse", j.f.ErrorMessage)
+		return false
+	}
+	// The race fails at once; an upstream that held the request for a
+	// while and then closed timed out or died on its own side.
+	if d, ok := j.attemptTime(); ok && d > raceMaxWait {
+		j.ruleOut("%s held the request %.3fs before closing: not a reused idle connection (the app's own timeout, or it died mid-request)", j.result.Target.Address, d)
 		return false
 	}
 	ev := []string{fmt.Sprintf("%s (%s) closed the connection at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage)}
