@@ -68,24 +68,41 @@ func run(bin, cfg, logs string) error {
 			return errors.New("collector did not read the whole log within 2 minutes")
 		case <-time.After(200 * time.Millisecond):
 			m, err := scrape(metricsURL)
-			done = err == nil && m["otelcol_k8s502_receiver_lines_read"] >= float64(lines)
+			done = err == nil && settled(m, lines)
 		}
 	}
-	// SIGTERM: the receiver flushes records still waiting in the join.
-	_ = cmd.Process.Signal(syscall.SIGTERM)
 	m, _ := scrape(metricsURL)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := <-exited; err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
 	fmt.Printf("\n== k8s502 demo: read %d log lines from %s\n", lines, logs)
-	fmt.Printf("== each record above is one request worth a look, with k8s502.cause, evidence and remediation\n")
-	fmt.Printf("== the collector's own counters:\n")
+	fmt.Printf("== each record above is one request worth a look: what nginx saw (k8s502.outcome, k8s502.origin,\n")
+	fmt.Printf("== k8s502.error.kind) and why (k8s502.cause, k8s502.evidence, k8s502.ruled_out, k8s502.remediation)\n\n")
+	fmt.Printf("   records by cause:\n")
 	for _, k := range sortedKeys(m) {
-		if strings.HasPrefix(k, "otelcol_k8s502_receiver_") || strings.HasPrefix(k, "otelcol_correlate502_") {
-			fmt.Printf("   %-80s %g\n", k, m[k])
+		if c, ok := strings.CutPrefix(k, "otelcol_correlate502_records_annotated{cause="); ok {
+			fmt.Printf("     %-26s %g\n", strings.Trim(c, "\"}"), m[k])
+		}
+	}
+	fmt.Printf("\n   receiver counters:\n")
+	for _, k := range sortedKeys(m) {
+		if strings.HasPrefix(k, "otelcol_k8s502_receiver_") {
+			fmt.Printf("     %-72s %g\n", strings.TrimPrefix(k, "otelcol_"), m[k])
 		}
 	}
 	return nil
+}
+
+// settled reports whether the collector has read every line and let every
+// record through: the receiver's join and the processor's decision_wait
+// release records a few seconds after the last line, as in production.
+func settled(m map[string]float64, lines int) bool {
+	emitted := m["otelcol_k8s502_receiver_records_emitted"]
+	return m["otelcol_k8s502_receiver_lines_read"] >= float64(lines) &&
+		m["otelcol_k8s502_receiver_pending_errors"] == 0 &&
+		m["otelcol_correlate502_records_pending"] == 0 &&
+		emitted > 0 && m["otelcol_correlate502_records_annotated"] >= emitted
 }
 
 // scrape reads a Prometheus text exposition into name{labels} -> value,
