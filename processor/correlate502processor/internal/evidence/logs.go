@@ -10,11 +10,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
@@ -63,133 +60,71 @@ func fromRecord(res pcommon.Map, lr plog.LogRecord, s *cluster.Store) string {
 	return ""
 }
 
-// fromObject decodes one API object and applies the watch verb.
+// fromObject decodes one API object, strips it as the informers' transforms
+// do (the store keeps what it is given) and applies the watch verb.
 func fromObject(raw map[string]any, watchType string, seen time.Time, s *cluster.Store) string {
+	switch watchType {
+	case "", "ADDED", "MODIFIED", "DELETED":
+	default:
+		return "" // BOOKMARK or ERROR: no object state
+	}
 	kind, _ := raw["kind"].(string)
 	apiVersion, _ := raw["apiVersion"].(string)
+	if meta, _ := raw["metadata"].(map[string]any); meta == nil || meta["name"] == nil || meta["name"] == "" {
+		return ""
+	}
 	deleted := watchType == "DELETED"
-	conv := runtime.DefaultUnstructuredConverter
+	ok := false
 	switch {
 	case kind == "Event" && strings.HasPrefix(apiVersion, "events.k8s.io/"):
-		var e eventsv1.Event
-		if conv.FromUnstructured(raw, &e) != nil {
-			return ""
-		}
-		s.AddEvent(fromEventsV1(&e))
-	case kind == "Event":
-		var e corev1.Event
-		if conv.FromUnstructured(raw, &e) != nil {
-			return ""
-		}
-		s.AddCoreEvent(&e)
-	case kind == "Pod":
-		var p corev1.Pod
-		if conv.FromUnstructured(raw, &p) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeletePod(&p, seen)
-		} else {
-			s.UpsertPod(&p, seen)
-		}
-	case kind == "Service":
-		var o corev1.Service
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteService(&o, seen)
-		} else {
-			s.UpsertService(&o, seen)
-		}
-	case kind == "EndpointSlice":
-		var o discoveryv1.EndpointSlice
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteEndpointSlice(&o, seen)
-		} else {
-			s.UpsertEndpointSlice(&o, seen)
-		}
-	case kind == "Deployment":
-		var o appsv1.Deployment
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteDeployment(&o, seen)
-		} else {
-			s.UpsertDeployment(&o, seen)
-		}
-	case kind == "ReplicaSet":
-		var o appsv1.ReplicaSet
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteReplicaSet(&o, seen)
-		} else {
-			s.UpsertReplicaSet(&o, seen)
-		}
-	case kind == "NetworkPolicy":
-		var o networkingv1.NetworkPolicy
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteNetworkPolicy(&o, seen)
-		} else {
-			s.UpsertNetworkPolicy(&o, seen)
-		}
-	case kind == "Namespace":
-		var o corev1.Namespace
-		if conv.FromUnstructured(raw, &o) != nil {
-			return ""
-		}
-		if deleted {
-			s.DeleteNamespace(&o, seen)
-		} else {
-			s.UpsertNamespace(&o, seen)
-		}
-	default:
+		// An event's deletion (its TTL) does not undo what it reported.
+		add := func(e *eventsv1.Event, _ time.Time) { s.AddEventV1(e) }
+		ok = apply(raw, cluster.StripEvent, add, add, seen, false)
+	case kind == "Event" && apiVersion == "v1":
+		add := func(e *corev1.Event, _ time.Time) { s.AddCoreEvent(e) }
+		ok = apply(raw, cluster.StripEvent, add, add, seen, false)
+	case kind == "Pod" && apiVersion == "v1":
+		ok = apply(raw, cluster.StripPod, s.UpsertPod, s.DeletePod, seen, deleted)
+	case kind == "Service" && apiVersion == "v1":
+		ok = apply(raw, cluster.StripService, s.UpsertService, s.DeleteService, seen, deleted)
+	case kind == "EndpointSlice" && apiVersion == "discovery.k8s.io/v1":
+		ok = apply(raw, cluster.StripEndpointSlice, s.UpsertEndpointSlice, s.DeleteEndpointSlice, seen, deleted)
+	case kind == "Deployment" && apiVersion == "apps/v1":
+		ok = apply(raw, cluster.StripDeployment, s.UpsertDeployment, s.DeleteDeployment, seen, deleted)
+	case kind == "ReplicaSet" && apiVersion == "apps/v1":
+		ok = apply(raw, cluster.StripReplicaSet, s.UpsertReplicaSet, s.DeleteReplicaSet, seen, deleted)
+	case kind == "NetworkPolicy" && apiVersion == "networking.k8s.io/v1":
+		ok = apply(raw, cluster.StripNetworkPolicy, s.UpsertNetworkPolicy, s.DeleteNetworkPolicy, seen, deleted)
+	case kind == "Namespace" && apiVersion == "v1":
+		ok = apply(raw, cluster.StripNamespace, s.UpsertNamespace, s.DeleteNamespace, seen, deleted)
+	}
+	if !ok {
 		return ""
 	}
 	return kind
 }
 
-// fromEventsV1 maps an events.k8s.io/v1 Event onto the store's event.
-func fromEventsV1(e *eventsv1.Event) cluster.Event {
-	at := e.EventTime.Time
-	count := int32(1)
-	if e.Series != nil {
-		count = e.Series.Count
-		if e.Series.LastObservedTime.After(at) {
-			at = e.Series.LastObservedTime.Time
-		}
+// apply decodes raw into a *T, strips it and hands it to upsert, or to del
+// when the watch says it was deleted.
+func apply[T any](raw map[string]any, strip func(any) (any, error), upsert, del func(*T, time.Time), seen time.Time, deleted bool) bool {
+	obj := new(T)
+	if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, obj) != nil {
+		return false
 	}
-	if e.DeprecatedLastTimestamp.After(at) {
-		at = e.DeprecatedLastTimestamp.Time
+	out, err := strip(obj)
+	if err != nil {
+		return false
 	}
-	if at.IsZero() {
-		at = e.CreationTimestamp.Time
+	stripped, ok := out.(*T)
+	if !ok {
+		return false
 	}
-	if e.DeprecatedCount > count {
-		count = e.DeprecatedCount
+	if deleted {
+		del(stripped, seen)
+	} else {
+		upsert(stripped, seen)
 	}
-	return cluster.Event{
-		Time:      at,
-		FirstTime: e.DeprecatedFirstTimestamp.Time,
-		Namespace: e.Regarding.Namespace,
-		Kind:      e.Regarding.Kind,
-		Name:      e.Regarding.Name,
-		UID:       string(e.Regarding.UID),
-		Type:      e.Type,
-		Reason:    e.Reason,
-		Message:   e.Note,
-		Count:     count,
-		Key:       e.Namespace + "/" + e.Name,
-	}
+	return true
 }
 
 // fromK8sEventsReceiver reads the k8s_events receiver's record: the message

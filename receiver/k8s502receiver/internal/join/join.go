@@ -258,43 +258,31 @@ func Compatible(e *event.UpstreamError, a *event.Access, n int) bool {
 
 func (j *Joiner) takeErrors(src string, key []byte, a *event.Access) []event.UpstreamError {
 	var out []event.UpstreamError
-	k := fullKey(src, key)
-	if list, ok := j.errs[k]; ok {
+	take := func(m map[string][]*item, k string, match func(*item) bool) {
+		list, ok := m[k]
+		if !ok {
+			return
+		}
 		rest := list[:0]
 		for _, it := range list {
-			if !it.done && Compatible(&it.err, a, countErrors(out)) {
+			if it.done {
+				continue
+			}
+			if match(it) && Compatible(&it.err, a, countErrors(out)) {
 				out = append(out, it.err)
 				j.finish(it)
 				continue
 			}
-			if !it.done {
-				rest = append(rest, it)
-			}
+			rest = append(rest, it)
 		}
 		if len(rest) == 0 {
-			delete(j.errs, k)
+			delete(m, k)
 		} else {
-			j.errs[k] = rest
+			m[k] = rest
 		}
 	}
-	if list := j.truncated[src]; len(list) > 0 {
-		rest := list[:0]
-		for _, it := range list {
-			if !it.done && truncatedMatch(&it.err, key) && Compatible(&it.err, a, countErrors(out)) {
-				out = append(out, it.err)
-				j.finish(it)
-				continue
-			}
-			if !it.done {
-				rest = append(rest, it)
-			}
-		}
-		if len(rest) == 0 {
-			delete(j.truncated, src)
-		} else {
-			j.truncated[src] = rest
-		}
-	}
+	take(j.errs, fullKey(src, key), func(*item) bool { return true })
+	take(j.truncated, src, func(it *item) bool { return truncatedMatch(&it.err, key) })
 	return out
 }
 
