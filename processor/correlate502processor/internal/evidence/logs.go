@@ -70,7 +70,8 @@ func fromObject(raw map[string]any, watchType string, seen time.Time, s *cluster
 	}
 	kind, _ := raw["kind"].(string)
 	apiVersion, _ := raw["apiVersion"].(string)
-	if meta, _ := raw["metadata"].(map[string]any); meta == nil || meta["name"] == nil || meta["name"] == "" {
+	meta, _ := raw["metadata"].(map[string]any)
+	if name, _ := meta["name"].(string); name == "" {
 		return ""
 	}
 	deleted := watchType == "DELETED"
@@ -127,6 +128,10 @@ func apply[T any](raw map[string]any, strip func(any) (any, error), upsert, del 
 	return true
 }
 
+// goTimeString is the layout of time.Time.String, without the monotonic
+// clock reading.
+const goTimeString = "2006-01-02 15:04:05.999999999 -0700 MST"
+
 // fromK8sEventsReceiver reads the k8s_events receiver's record: the message
 // in the body, the event's fields in attributes, the involved object in the
 // resource.
@@ -139,7 +144,6 @@ func fromK8sEventsReceiver(res pcommon.Map, lr plog.LogRecord, s *cluster.Store)
 		return ""
 	}
 	e := cluster.Event{
-		Time:      lr.Timestamp().AsTime(),
 		Namespace: get(a, "k8s.namespace.name"),
 		Kind:      get(res, "k8s.object.kind"),
 		Name:      get(res, "k8s.object.name"),
@@ -147,7 +151,14 @@ func fromK8sEventsReceiver(res pcommon.Map, lr plog.LogRecord, s *cluster.Store)
 		Reason:    get(a, "k8s.event.reason"),
 		Message:   lr.Body().AsString(),
 		Count:     1,
-		Type:      "Normal",
+		// The receiver copies the event's type into the severity text.
+		Type: lr.SeverityText(),
+	}
+	if e.Type == "" {
+		e.Type = "Normal"
+		if lr.SeverityNumber() >= plog.SeverityNumberWarn {
+			e.Type = "Warning"
+		}
 	}
 	if e.Namespace == "" {
 		e.Namespace = get(res, "k8s.namespace.name")
@@ -155,11 +166,18 @@ func fromK8sEventsReceiver(res pcommon.Map, lr plog.LogRecord, s *cluster.Store)
 	if v, ok := a.Get("k8s.event.count"); ok && v.Type() == pcommon.ValueTypeInt {
 		e.Count = int32(v.Int())
 	}
-	if lr.SeverityNumber() >= plog.SeverityNumberWarn {
-		e.Type = "Warning"
-	}
-	if t, err := time.Parse(time.RFC3339, get(a, "k8s.event.start_time")); err == nil && e.Time.IsZero() {
+	// The record's time is the event's eventTime, lastTimestamp or
+	// firstTimestamp; start_time is the Event object's creation, written
+	// with metav1.Time.String (Go's time.Time.String layout).
+	if lr.Timestamp() != 0 {
+		e.Time = lr.Timestamp().AsTime()
+	} else if t, err := time.Parse(goTimeString, get(a, "k8s.event.start_time")); err == nil {
 		e.Time = t
+	} else if t, err := time.Parse(time.RFC3339, get(a, "k8s.event.start_time")); err == nil {
+		e.Time = t
+	}
+	if e.Time.IsZero() {
+		return ""
 	}
 	if uid := get(a, "k8s.event.uid"); uid != "" {
 		e.Key = e.Namespace + "/" + get(a, "k8s.event.name")
