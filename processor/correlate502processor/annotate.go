@@ -5,7 +5,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
 )
 
@@ -98,13 +97,4 @@ func annotateUnjudged(lr plog.LogRecord, reason string) string {
 		Remediation: "raise max_pending or lower decision_wait on the correlate502 processor if this happens often",
 	})
 	return schema.CauseUnknown
-}
-
-func storeEmpty(s *cluster.Store) bool {
-	for _, n := range s.Stats() {
-		if n > 0 {
-			return false
-		}
-	}
-	return true
 }

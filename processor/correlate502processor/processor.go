@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -45,6 +46,11 @@ type correlator struct {
 	store  *cluster.Store
 	onLast func()
 	diag   diagnose.Config
+
+	// fedByPipelines is set once any Kubernetes object, event or restart
+	// arrived through a pipeline; without it, informers or a snapshot, the
+	// records say that no cluster state was available.
+	fedByPipelines atomic.Bool
 
 	mu    sync.Mutex
 	refs  int
@@ -266,7 +272,7 @@ func (c *correlator) judge(h *held) string {
 	lr := h.record()
 	f := factsOf(rl.Resource().Attributes(), lr)
 	r := diagnose.Diagnose(f, c.store, c.diag)
-	if c.watch == nil && c.cfg.ClusterSnapshot == "" && storeEmpty(c.store) {
+	if c.watch == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() {
 		r.Evidence = append(r.Evidence, "no cluster state: auth_type none, no cluster_snapshot, and no Kubernetes objects or events arrived through the pipelines")
 	} else if c.watch != nil && !c.watch.Synced() {
 		r.Evidence = append(r.Evidence, "Kubernetes API not synced when judged: state may be incomplete")
@@ -315,6 +321,9 @@ func (p *logsProcessor) Capabilities() consumer.Capabilities {
 func (p *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	var hs []*held
 	indexed := evidence.FromLogs(ld, p.c.store)
+	if len(indexed) > 0 {
+		p.c.fedByPipelines.Store(true)
+	}
 	for kind, n := range indexed {
 		p.c.tb.Correlate502EvidenceIndexed.Add(ctx, int64(n), metric.WithAttributes(attribute.String("kind", kind)))
 	}
@@ -388,6 +397,7 @@ func (p *metricsProcessor) Capabilities() consumer.Capabilities {
 
 func (p *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	if n := evidence.FromMetrics(md, p.c.store); n > 0 {
+		p.c.fedByPipelines.Store(true)
 		p.c.tb.Correlate502EvidenceIndexed.Add(ctx, int64(n), metric.WithAttributes(attribute.String("kind", "restart")))
 	}
 	return p.next.ConsumeMetrics(ctx, md)

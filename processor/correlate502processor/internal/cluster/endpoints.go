@@ -77,13 +77,14 @@ func (s *Store) DeleteEndpointSlice(es *discoveryv1.EndpointSlice, seen time.Tim
 func (s *Store) Endpoints(ns, service string, at time.Time) []EndpointState {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []EndpointState
-	for _, hist := range s.endpoints[nsName{ns, service}] {
+	hists := s.endpoints[nsName{ns, service}]
+	out := make([]EndpointState, 0, len(hists))
+	for _, hist := range hists {
 		i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
 		if ok && !hist[i].gone {
-			st := hist[i].state
-			st.Ports = slices.Clone(st.Ports)
-			out = append(out, st)
+			// Ports is shared, not copied: recorded states are never
+			// changed in place, and callers only read them.
+			out = append(out, hist[i].state)
 		}
 	}
 	slices.SortFunc(out, func(a, b EndpointState) int {

@@ -79,6 +79,13 @@ type judge struct {
 	ip     string
 	port   int32
 	result Result
+
+	// eps caches the endpoints of Service epsOf (namespace, name) at the
+	// request's time: several rules ask, and the store builds and sorts
+	// them on each call.
+	eps      []cluster.EndpointState
+	epsOf    [2]string
+	epsKnown bool
 }
 
 type serviceRef struct {
@@ -156,6 +163,15 @@ func (j *judge) evidence(format string, args ...any) {
 	j.result.Evidence = append(j.result.Evidence, fmt.Sprintf(format, args...))
 }
 
+// endpoints returns Service ns/name's endpoints at the request's time. The
+// result is shared between rules: read it, never change it.
+func (j *judge) endpoints(ns, name string) []cluster.EndpointState {
+	if key := [2]string{ns, name}; !j.epsKnown || j.epsOf != key {
+		j.eps, j.epsOf, j.epsKnown = j.s.Endpoints(ns, name, j.f.Time), key, true
+	}
+	return j.eps
+}
+
 // resolve finds the Service from the upstream name and the pod from the
 // address of the failed attempt, at the request's time.
 func (j *judge) resolve() {
@@ -197,7 +213,7 @@ func (j *judge) upstreamService(host string) (cluster.UpstreamMatch, bool) {
 	}
 	if len(ms) > 1 && host != "" {
 		for _, m := range ms {
-			for _, e := range j.s.Endpoints(m.Service.Namespace, m.Service.Name, j.f.Time) {
+			for _, e := range j.endpoints(m.Service.Namespace, m.Service.Name) {
 				if e.IP == host {
 					return m, true
 				}
@@ -212,7 +228,7 @@ func (j *judge) judgeGroup(group string) {
 	if j.svc == nil || group == "" {
 		return
 	}
-	eps := j.s.Endpoints(j.svc.ns, j.svc.name, j.f.Time)
+	eps := j.endpoints(j.svc.ns, j.svc.name)
 	for _, e := range eps {
 		if e.Pod == "" || e.Ready {
 			continue
@@ -246,7 +262,7 @@ func (j *judge) podForEndpoint(ip string) (*cluster.PodInfo, bool) {
 		return nil, false
 	}
 	var byIP *cluster.PodInfo
-	for _, e := range j.s.Endpoints(j.svc.ns, j.svc.name, j.f.Time) {
+	for _, e := range j.endpoints(j.svc.ns, j.svc.name) {
 		if e.IP != ip || e.Pod == "" {
 			continue
 		}

@@ -28,7 +28,7 @@ func noEndpoints(j *judge) bool {
 	if !ok {
 		return false
 	}
-	eps := j.s.Endpoints(ns, name, j.f.Time)
+	eps := j.endpoints(ns, name)
 	ready := 0
 	for _, e := range eps {
 		if e.Ready {

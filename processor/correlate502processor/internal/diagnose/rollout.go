@@ -48,7 +48,7 @@ func rolloutGap(j *judge) bool {
 	}
 	ready := 0
 	if svc := j.result.Target.Service; svc != "" {
-		for _, e := range j.s.Endpoints(ns, svc, j.f.Time) {
+		for _, e := range j.endpoints(ns, svc) {
 			if e.Ready {
 				ready++
 			}

@@ -80,7 +80,7 @@ func podTermination(j *judge) bool {
 		newGrace = sleep + 15
 	}
 	ev := []string{fmt.Sprintf("%s deletion requested at %s; the request came %.1fs later, at %s", j.podRef(), ts(deleted), gap.Seconds(), ts(j.f.Time))}
-	for _, e := range j.s.Endpoints(p.Namespace, j.result.Target.Service, j.f.Time) {
+	for _, e := range j.endpoints(p.Namespace, j.result.Target.Service) {
 		if e.IP == j.ip && (e.Terminating || !e.Ready) {
 			ev = append(ev, fmt.Sprintf("endpoint %s of service %s/%s was ready=%t terminating=%t at %s", e.IP, p.Namespace, j.result.Target.Service, e.Ready, e.Terminating, ts(j.f.Time)))
 		}

@@ -286,6 +286,35 @@ func TestK8sEventsReceiver(t *testing.T) {
 	require.Len(t, got, 2, "the update replaces the event")
 	assert.Equal(t, int32(6), got[1].Count)
 	sameTime(t, at(2), got[1].Time)
+
+	// The same Event object from k8sobjects (or the informers) is the same
+	// event.
+	ld = plog.NewLogs()
+	appendWatch(t, ld, "events", "MODIFIED", backoff, at(3))
+	fromLogs(t, ld, s)
+	assert.Len(t, s.Events("shop", "Pod", "checkout-abcde", at(-60), at(5)), 2)
+}
+
+// TestK8sEventsReceiverTimeFallback: a record without a timestamp (the
+// receiver drops events without one, a pipeline might not) is dated by
+// k8s.event.start_time, which the receiver writes with metav1.Time.String.
+func TestK8sEventsReceiverTimeFallback(t *testing.T) {
+	s := cluster.NewStore(time.Hour)
+	ev := coreEvent("checkout-abcde.1", "checkout-abcde", "Warning", "Unhealthy", "Readiness probe failed", at(-8), at(-8), 1)
+	ld := plog.NewLogs()
+	appendK8sEvent(ld, ev)
+	lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	lr.SetTimestamp(0)
+	// An event with no time at all cannot be placed.
+	appendK8sEvent(ld, coreEvent("checkout-abcde.2", "checkout-abcde", "Warning", "BackOff", "", time.Time{}, time.Time{}, 1))
+	lr = ld.ResourceLogs().At(1).ScopeLogs().At(0).LogRecords().At(0)
+	lr.SetTimestamp(0)
+	lr.Attributes().PutStr("k8s.event.start_time", "")
+	assert.Equal(t, map[string]int{"Event": 1}, fromLogs(t, ld, s))
+
+	got := s.Events("shop", "Pod", "checkout-abcde", at(-60), at(0))
+	require.Len(t, got, 1)
+	sameTime(t, at(-8), got[0].Time)
 }
 
 // TestIgnored: records that are not Kubernetes state are left alone.

@@ -39,9 +39,11 @@ type Config struct {
 
 // Watcher runs the informers.
 type Watcher struct {
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	synced atomic.Bool
+	stop      chan struct{}
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	factories []informers.SharedInformerFactory
+	synced    atomic.Bool
 }
 
 // RESTConfig builds the client configuration the contrib way.
@@ -83,6 +85,7 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 		f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(ns))
 		syncs = append(syncs, register(f, s)...)
 		f.Start(w.stop)
+		w.factories = append(w.factories, f)
 	}
 	// Namespaces are cluster-scoped; their labels matter for NetworkPolicy
 	// namespaceSelectors.
@@ -91,9 +94,9 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 	if err := nsInf.SetTransform(cluster.StripNamespace); err != nil {
 		return nil, err
 	}
-	add(nsInf, func(o any, t time.Time) { s.UpsertNamespace(o.(*corev1.Namespace), t) }, func(o any, t time.Time) { s.DeleteNamespace(o.(*corev1.Namespace), t) })
-	syncs = append(syncs, nsInf.HasSynced)
+	syncs = append(syncs, add(nsInf, func(o any, t time.Time) { s.UpsertNamespace(o.(*corev1.Namespace), t) }, func(o any, t time.Time) { s.DeleteNamespace(o.(*corev1.Namespace), t) }))
 	cf.Start(w.stop)
+	w.factories = append(w.factories, cf)
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
@@ -144,14 +147,16 @@ func register(f informers.SharedInformerFactory, s *cluster.Store) []cache.Infor
 	for _, w := range ws {
 		// SetTransform only fails once the informer runs; it has not yet.
 		_ = w.inf.SetTransform(w.transform)
-		add(w.inf, w.upsert, w.del)
-		syncs = append(syncs, w.inf.HasSynced)
+		syncs = append(syncs, add(w.inf, w.upsert, w.del))
 	}
 	return syncs
 }
 
-func add(inf cache.SharedIndexInformer, upsert, del func(any, time.Time)) {
-	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+// add wires the handlers and returns when they have seen the initial list:
+// the informer's own HasSynced says its cache is filled, not that the store
+// is.
+func add(inf cache.SharedIndexInformer, upsert, del func(any, time.Time)) cache.InformerSynced {
+	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { upsert(o, time.Now()) },
 		UpdateFunc: func(_, o any) { upsert(o, time.Now()) },
 		DeleteFunc: func(o any) {
@@ -161,16 +166,27 @@ func add(inf cache.SharedIndexInformer, upsert, del func(any, time.Time)) {
 			del(o, time.Now())
 		},
 	})
+	if err != nil {
+		// Only a stopped informer refuses a handler; this one has not run.
+		return inf.HasSynced
+	}
+	return reg.HasSynced
 }
 
 // Synced reports whether every informer has listed once.
 func (w *Watcher) Synced() bool { return w != nil && w.synced.Load() }
 
-// Stop ends the watches and waits for the sync goroutine.
+// Stop ends the watches and waits for the informers' goroutines and the
+// sync goroutine. It may be called more than once.
 func (w *Watcher) Stop() {
 	if w == nil {
 		return
 	}
-	close(w.stop)
-	w.wg.Wait()
+	w.stopOnce.Do(func() {
+		close(w.stop)
+		w.wg.Wait()
+		for _, f := range w.factories {
+			f.Shutdown()
+		}
+	})
 }
