@@ -91,3 +91,31 @@ func (e *UpstreamError) Peer() string {
 	}
 	return u
 }
+
+// SplitRequest splits "GET /p?q HTTP/1.1". Anything else (garbage from a
+// client that does not speak HTTP) keeps only what it can.
+func SplitRequest(req string) (method, path, query, proto string) {
+	method, rest, ok := strings.Cut(req, " ")
+	if !ok {
+		return "", "", "", ""
+	}
+	uri := rest
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 && strings.HasPrefix(rest[i+1:], "HTTP/") {
+		uri, proto = rest[:i], ProtocolVersion(rest[i+1:])
+	}
+	path, query, _ = strings.Cut(uri, "?")
+	return method, path, query, proto
+}
+
+// ProtocolVersion maps "HTTP/1.1" to "1.1" and "HTTP/2.0" to "2", the
+// network.protocol.version spelling.
+func ProtocolVersion(p string) string {
+	p = strings.TrimPrefix(p, "HTTP/")
+	switch p {
+	case "2.0":
+		return "2"
+	case "3.0":
+		return "3"
+	}
+	return p
+}

@@ -259,7 +259,7 @@ func (f *Format) Access(l *Fields) event.Access {
 	a.Time = parseLogTime(l)
 	if req := f.str(l, fRequest); req != "" {
 		a.RequestLine = req
-		a.Method, a.Path, a.Query, a.Protocol = splitRequest(req)
+		a.Method, a.Path, a.Query, a.Protocol = event.SplitRequest(req)
 	}
 	if m := f.str(l, fMethod); m != "" {
 		a.Method = m
@@ -275,7 +275,7 @@ func (f *Format) Access(l *Fields) event.Access {
 		a.Query = q
 	}
 	if p := f.str(l, fProtocol); a.Protocol == "" && p != "" {
-		a.Protocol = protocolVersion(p)
+		a.Protocol = event.ProtocolVersion(p)
 	}
 	a.Attempts = attempts(l)
 	for k, x := range f.extras {
@@ -351,34 +351,6 @@ func parseLogTime(l *Fields) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// splitRequest splits "GET /p?q HTTP/1.1". Anything else (garbage from a
-// client that does not speak HTTP) keeps only what it can.
-func splitRequest(req string) (method, path, query, proto string) {
-	method, rest, ok := strings.Cut(req, " ")
-	if !ok {
-		return "", "", "", ""
-	}
-	uri := rest
-	if i := strings.LastIndexByte(rest, ' '); i >= 0 && strings.HasPrefix(rest[i+1:], "HTTP/") {
-		uri, proto = rest[:i], protocolVersion(rest[i+1:])
-	}
-	path, query, _ = strings.Cut(uri, "?")
-	return method, path, query, proto
-}
-
-// protocolVersion maps "HTTP/1.1" to "1.1" and "HTTP/2.0" to "2", the
-// network.protocol.version spelling.
-func protocolVersion(p string) string {
-	p = strings.TrimPrefix(p, "HTTP/")
-	switch p {
-	case "2.0":
-		return "2"
-	case "3.0":
-		return "3"
-	}
-	return p
 }
 
 func attempts(l *Fields) []event.Attempt {

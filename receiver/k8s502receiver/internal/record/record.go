@@ -181,7 +181,7 @@ func fillFromAccess(attrs pcommon.Map, a *event.Access, o Options) {
 func fillFromError(attrs pcommon.Map, e *event.UpstreamError, o Options) {
 	putStr(attrs, schema.ClientAddress, e.Client)
 	putStr(attrs, schema.ServerAddress, valid(e.Host))
-	method, path, query, proto := splitRequest(valid(e.Request))
+	method, path, query, proto := event.SplitRequest(valid(e.Request))
 	putStr(attrs, schema.HTTPRequestMethod, method)
 	putStr(attrs, schema.URLPath, path)
 	if !o.RedactQuery {
@@ -191,21 +191,6 @@ func fillFromError(attrs pcommon.Map, e *event.UpstreamError, o Options) {
 	if p := e.Peer(); p != "" {
 		attrs.PutEmptySlice(schema.UpstreamAddresses).AppendEmpty().SetStr(valid(p))
 	}
-}
-
-func splitRequest(req string) (method, path, query, proto string) {
-	method, rest, ok := strings.Cut(req, " ")
-	if !ok {
-		return "", "", "", ""
-	}
-	if i := strings.LastIndexByte(rest, ' '); i >= 0 && strings.HasPrefix(rest[i+1:], "HTTP/") {
-		rest, proto = rest[:i], strings.TrimPrefix(rest[i+1:], "HTTP/")
-		if proto == "2.0" {
-			proto = "2"
-		}
-	}
-	path, query, _ = strings.Cut(rest, "?")
-	return method, path, query, proto
 }
 
 func putStr(attrs pcommon.Map, k, v string) {
