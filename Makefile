@@ -109,7 +109,7 @@ bench:
 # cache by test/e2e/tools/build.sh) and the built collector.
 e2e: build
 	bash test/e2e/tools/build.sh
-	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/
+	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -p 1 -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/
 
 # The runner (examples/demo/main.go) starts the collector on the bundled log and stops it when done.
 .PHONY: demo

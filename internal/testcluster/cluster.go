@@ -50,40 +50,42 @@ func Start(t testing.TB) *Cluster {
 		t.Fatal(err)
 	}
 
-	port := FreePort(t)
-	proc := StartProcess(t, dir, apiBin,
-		"--etcd-servers="+etcd,
-		"--bind-address=127.0.0.1",
-		fmt.Sprintf("--secure-port=%d", port),
-		"--cert-dir="+filepath.Join(dir, "certs"),
-		"--tls-cert-file="+p.servingCert,
-		"--tls-private-key-file="+p.servingKey,
-		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+p.saPublicKey,
-		"--service-account-signing-key-file="+p.saSigningKey,
-		"--token-auth-file="+tokens,
-		"--authorization-mode=RBAC",
-		"--service-cluster-ip-range=10.96.0.0/16",
-		// A loopback advertise address is refused unless nothing
-		// reconciles the kubernetes Service's endpoints.
-		"--advertise-address=127.0.0.1",
-		"--endpoint-reconciler-type=none",
-		// No controller-manager creates the default ServiceAccount.
-		"--disable-admission-plugins=ServiceAccount",
-	)
-
-	host := "https://" + Addr(port)
-	c := &Cluster{
-		Admin:     &rest.Config{Host: host, BearerToken: adminToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
-		Collector: &rest.Config{Host: host, BearerToken: collectorToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
-		dir:       dir,
-	}
-	admin := c.AdminClient(t)
-	proc.WaitFor(t, 90*time.Second, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_, err := admin.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		return err
+	var c *Cluster
+	startRetrying(t, "kube-apiserver", func() error {
+		port := FreePort(t)
+		proc := StartProcess(t, dir, apiBin,
+			"--etcd-servers="+etcd,
+			"--bind-address=127.0.0.1",
+			fmt.Sprintf("--secure-port=%d", port),
+			"--cert-dir="+filepath.Join(dir, "certs"),
+			"--tls-cert-file="+p.servingCert,
+			"--tls-private-key-file="+p.servingKey,
+			"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+			"--service-account-key-file="+p.saPublicKey,
+			"--service-account-signing-key-file="+p.saSigningKey,
+			"--token-auth-file="+tokens,
+			"--authorization-mode=RBAC",
+			"--service-cluster-ip-range=10.96.0.0/16",
+			// A loopback advertise address is refused unless nothing
+			// reconciles the kubernetes Service's endpoints.
+			"--advertise-address=127.0.0.1",
+			"--endpoint-reconciler-type=none",
+			// No controller-manager creates the default ServiceAccount.
+			"--disable-admission-plugins=ServiceAccount",
+		)
+		host := "https://" + Addr(port)
+		c = &Cluster{
+			Admin:     &rest.Config{Host: host, BearerToken: adminToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
+			Collector: &rest.Config{Host: host, BearerToken: collectorToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
+			dir:       dir,
+		}
+		admin := c.AdminClient(t)
+		return proc.waitReady(90*time.Second, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, err := admin.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+			return err
+		})
 	})
 	return c
 }

@@ -3,11 +3,13 @@ package testcluster
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -95,19 +97,49 @@ func (p *Process) Tail(n int) string {
 // WaitFor polls ready until it returns nil, the process exits, or timeout.
 func (p *Process) WaitFor(t testing.TB, timeout time.Duration, ready func() error) {
 	t.Helper()
+	if err := p.waitReady(timeout, ready); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errPortTaken means the process lost the race for a port FreePort had
+// picked (another test or process bound it first); the caller retries.
+var errPortTaken = errors.New("port taken by another process")
+
+func (p *Process) waitReady(timeout time.Duration, ready func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		err := ready()
 		if err == nil {
-			return
+			return nil
 		}
 		if exited, werr := p.Exited(); exited {
-			t.Fatalf("%s exited (%v) before it was ready; log:\n%s", p.Name, werr, p.Tail(8192))
+			tail := p.Tail(8192)
+			if strings.Contains(tail, "address already in use") {
+				return errPortTaken
+			}
+			return fmt.Errorf("%s exited (%v) before it was ready; log:\n%s", p.Name, werr, tail)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after %v: %v; log:\n%s", p.Name, timeout, err, p.Tail(8192))
+			return fmt.Errorf("%s not ready after %v: %v; log:\n%s", p.Name, timeout, err, p.Tail(8192))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startRetrying runs start up to three times while it fails only because a
+// freshly picked port was taken in between.
+func startRetrying(t testing.TB, name string, start func() error) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := start()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s: port taken, retrying with new ports", name)
 	}
 }
 
