@@ -11,11 +11,8 @@ import (
 	"strings"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -141,38 +138,23 @@ func (l *snapshotLoader) item(raw []byte, def *schema.GroupVersionKind) error {
 		}
 		return err
 	}
-	var never time.Time // the snapshot's time is unknown
-	s := l.store
-	kind := gvk.Kind
+	// The snapshot's time is unknown: a zero seen dates history from the
+	// objects' own timestamps.
+	if !l.store.Apply(Strip(obj), false, time.Time{}) {
+		l.counts.Skipped[gvk.Kind]++
+		return nil
+	}
 	switch o := obj.(type) {
-	case *corev1.Pod:
-		s.UpsertPod(stripPod(o), never)
-	case *corev1.Service:
-		s.UpsertService(stripService(o), never)
-	case *discoveryv1.EndpointSlice:
-		s.UpsertEndpointSlice(stripEndpointSlice(o), never)
-	case *appsv1.Deployment:
-		s.UpsertDeployment(stripDeployment(o), never)
-	case *appsv1.ReplicaSet:
-		s.UpsertReplicaSet(stripReplicaSet(o), never)
-	case *networkingv1.NetworkPolicy:
-		s.UpsertNetworkPolicy(stripNetworkPolicy(o), never)
-	case *corev1.Namespace:
-		s.UpsertNamespace(stripNamespace(o), never)
 	case *corev1.Event:
-		s.AddCoreEvent(stripCoreEvent(o))
 		if !l.firstEvent(o.Namespace, o.Name) {
 			return nil
 		}
 	case *eventsv1.Event:
-		s.AddEventV1(stripEventV1(o))
 		if !l.firstEvent(o.Namespace, o.Name) {
 			return nil
 		}
-	default:
-		l.counts.Skipped[kind]++
-		return nil
 	}
+	kind := gvk.Kind
 	l.counts.Objects[kind]++
 	return nil
 }

@@ -10,8 +10,11 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
@@ -74,58 +77,41 @@ func fromObject(raw map[string]any, watchType string, seen time.Time, s *cluster
 	if name, _ := meta["name"].(string); name == "" {
 		return ""
 	}
-	deleted := watchType == "DELETED"
-	ok := false
-	switch {
-	case kind == "Event" && strings.HasPrefix(apiVersion, "events.k8s.io/"):
-		// An event's deletion (its TTL) does not undo what it reported.
-		add := func(e *eventsv1.Event, _ time.Time) { s.AddEventV1(e) }
-		ok = apply(raw, cluster.StripEvent, add, add, seen, false)
-	case kind == "Event" && apiVersion == "v1":
-		add := func(e *corev1.Event, _ time.Time) { s.AddCoreEvent(e) }
-		ok = apply(raw, cluster.StripEvent, add, add, seen, false)
-	case kind == "Pod" && apiVersion == "v1":
-		ok = apply(raw, cluster.StripPod, s.UpsertPod, s.DeletePod, seen, deleted)
-	case kind == "Service" && apiVersion == "v1":
-		ok = apply(raw, cluster.StripService, s.UpsertService, s.DeleteService, seen, deleted)
-	case kind == "EndpointSlice" && apiVersion == "discovery.k8s.io/v1":
-		ok = apply(raw, cluster.StripEndpointSlice, s.UpsertEndpointSlice, s.DeleteEndpointSlice, seen, deleted)
-	case kind == "Deployment" && apiVersion == "apps/v1":
-		ok = apply(raw, cluster.StripDeployment, s.UpsertDeployment, s.DeleteDeployment, seen, deleted)
-	case kind == "ReplicaSet" && apiVersion == "apps/v1":
-		ok = apply(raw, cluster.StripReplicaSet, s.UpsertReplicaSet, s.DeleteReplicaSet, seen, deleted)
-	case kind == "NetworkPolicy" && apiVersion == "networking.k8s.io/v1":
-		ok = apply(raw, cluster.StripNetworkPolicy, s.UpsertNetworkPolicy, s.DeleteNetworkPolicy, seen, deleted)
-	case kind == "Namespace" && apiVersion == "v1":
-		ok = apply(raw, cluster.StripNamespace, s.UpsertNamespace, s.DeleteNamespace, seen, deleted)
+	obj := newObject(kind, apiVersion)
+	if obj == nil || runtime.DefaultUnstructuredConverter.FromUnstructured(raw, obj) != nil {
+		return ""
 	}
-	if !ok {
+	if !s.Apply(cluster.Strip(obj), watchType == "DELETED", seen) {
 		return ""
 	}
 	return kind
 }
 
-// apply decodes raw into a *T, strips it and hands it to upsert, or to del
-// when the watch says it was deleted.
-func apply[T any](raw map[string]any, strip func(any) (any, error), upsert, del func(*T, time.Time), seen time.Time, deleted bool) bool {
-	obj := new(T)
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, obj) != nil {
-		return false
+// newObject returns an empty object of the API type the store keeps for
+// kind and apiVersion, or nil. Both Event APIs are read: k8sobjects may
+// watch either.
+func newObject(kind, apiVersion string) any {
+	switch {
+	case kind == "Event" && strings.HasPrefix(apiVersion, "events.k8s.io/"):
+		return new(eventsv1.Event)
+	case kind == "Event" && apiVersion == "v1":
+		return new(corev1.Event)
+	case kind == "Pod" && apiVersion == "v1":
+		return new(corev1.Pod)
+	case kind == "Service" && apiVersion == "v1":
+		return new(corev1.Service)
+	case kind == "EndpointSlice" && apiVersion == "discovery.k8s.io/v1":
+		return new(discoveryv1.EndpointSlice)
+	case kind == "Deployment" && apiVersion == "apps/v1":
+		return new(appsv1.Deployment)
+	case kind == "ReplicaSet" && apiVersion == "apps/v1":
+		return new(appsv1.ReplicaSet)
+	case kind == "NetworkPolicy" && apiVersion == "networking.k8s.io/v1":
+		return new(networkingv1.NetworkPolicy)
+	case kind == "Namespace" && apiVersion == "v1":
+		return new(corev1.Namespace)
 	}
-	out, err := strip(obj)
-	if err != nil {
-		return false
-	}
-	stripped, ok := out.(*T)
-	if !ok {
-		return false
-	}
-	if deleted {
-		del(stripped, seen)
-	} else {
-		upsert(stripped, seen)
-	}
-	return true
+	return nil
 }
 
 // goTimeString is the layout of time.Time.String, without the monotonic

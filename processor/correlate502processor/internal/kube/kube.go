@@ -12,10 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -94,7 +91,7 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 	if err := nsInf.SetTransform(cluster.StripNamespace); err != nil {
 		return nil, err
 	}
-	syncs = append(syncs, add(nsInf, func(o any, t time.Time) { s.UpsertNamespace(o.(*corev1.Namespace), t) }, func(o any, t time.Time) { s.DeleteNamespace(o.(*corev1.Namespace), t) }))
+	syncs = append(syncs, add(nsInf, s))
 	cf.Start(w.stop)
 	w.factories = append(w.factories, cf)
 	w.wg.Add(1)
@@ -115,39 +112,23 @@ func register(f informers.SharedInformerFactory, s *cluster.Store) []cache.Infor
 	type wiring struct {
 		inf       cache.SharedIndexInformer
 		transform cache.TransformFunc
-		upsert    func(any, time.Time)
-		del       func(any, time.Time)
 	}
 	ws := []wiring{
-		{f.Core().V1().Pods().Informer(), cluster.StripPod,
-			func(o any, t time.Time) { s.UpsertPod(o.(*corev1.Pod), t) },
-			func(o any, t time.Time) { s.DeletePod(o.(*corev1.Pod), t) }},
-		{f.Core().V1().Services().Informer(), cluster.StripService,
-			func(o any, t time.Time) { s.UpsertService(o.(*corev1.Service), t) },
-			func(o any, t time.Time) { s.DeleteService(o.(*corev1.Service), t) }},
-		{f.Discovery().V1().EndpointSlices().Informer(), cluster.StripEndpointSlice,
-			func(o any, t time.Time) { s.UpsertEndpointSlice(o.(*discoveryv1.EndpointSlice), t) },
-			func(o any, t time.Time) { s.DeleteEndpointSlice(o.(*discoveryv1.EndpointSlice), t) }},
+		{f.Core().V1().Pods().Informer(), cluster.StripPod},
+		{f.Core().V1().Services().Informer(), cluster.StripService},
+		{f.Discovery().V1().EndpointSlices().Informer(), cluster.StripEndpointSlice},
 		// core/v1 only: events.k8s.io serves the same objects and would
 		// count every event twice.
-		{f.Core().V1().Events().Informer(), cluster.StripEvent,
-			func(o any, _ time.Time) { s.AddCoreEvent(o.(*corev1.Event)) },
-			func(any, time.Time) {}},
-		{f.Apps().V1().Deployments().Informer(), cluster.StripDeployment,
-			func(o any, t time.Time) { s.UpsertDeployment(o.(*appsv1.Deployment), t) },
-			func(o any, t time.Time) { s.DeleteDeployment(o.(*appsv1.Deployment), t) }},
-		{f.Apps().V1().ReplicaSets().Informer(), cluster.StripReplicaSet,
-			func(o any, t time.Time) { s.UpsertReplicaSet(o.(*appsv1.ReplicaSet), t) },
-			func(o any, t time.Time) { s.DeleteReplicaSet(o.(*appsv1.ReplicaSet), t) }},
-		{f.Networking().V1().NetworkPolicies().Informer(), cluster.StripNetworkPolicy,
-			func(o any, t time.Time) { s.UpsertNetworkPolicy(o.(*networkingv1.NetworkPolicy), t) },
-			func(o any, t time.Time) { s.DeleteNetworkPolicy(o.(*networkingv1.NetworkPolicy), t) }},
+		{f.Core().V1().Events().Informer(), cluster.StripEvent},
+		{f.Apps().V1().Deployments().Informer(), cluster.StripDeployment},
+		{f.Apps().V1().ReplicaSets().Informer(), cluster.StripReplicaSet},
+		{f.Networking().V1().NetworkPolicies().Informer(), cluster.StripNetworkPolicy},
 	}
 	var syncs []cache.InformerSynced
 	for _, w := range ws {
 		// SetTransform only fails once the informer runs; it has not yet.
 		_ = w.inf.SetTransform(w.transform)
-		syncs = append(syncs, add(w.inf, w.upsert, w.del))
+		syncs = append(syncs, add(w.inf, s))
 	}
 	return syncs
 }
@@ -155,15 +136,15 @@ func register(f informers.SharedInformerFactory, s *cluster.Store) []cache.Infor
 // add wires the handlers and returns when they have seen the initial list:
 // the informer's own HasSynced says its cache is filled, not that the store
 // is.
-func add(inf cache.SharedIndexInformer, upsert, del func(any, time.Time)) cache.InformerSynced {
+func add(inf cache.SharedIndexInformer, s *cluster.Store) cache.InformerSynced {
 	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { upsert(o, time.Now()) },
-		UpdateFunc: func(_, o any) { upsert(o, time.Now()) },
+		AddFunc:    func(o any) { s.Apply(o, false, time.Now()) },
+		UpdateFunc: func(_, o any) { s.Apply(o, false, time.Now()) },
 		DeleteFunc: func(o any) {
 			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 				o = d.Obj
 			}
-			del(o, time.Now())
+			s.Apply(o, true, time.Now())
 		},
 	})
 	if err != nil {
