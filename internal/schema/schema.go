@@ -26,10 +26,21 @@ const (
 
 // k8s502's own attributes. Lists are OTLP array values.
 const (
-	Gateway                 = "k8s502.gateway"                   // which parser produced the record, e.g. "ingress-nginx"
-	RequestID               = "k8s502.request.id"                // $req_id
-	RequestDuration         = "k8s502.request.duration"          // seconds, double
-	UpstreamName            = "k8s502.upstream.name"             // "<ns>-<svc>-<port>", never split here
+	Gateway         = "k8s502.gateway"          // which parser produced the record, e.g. "ingress-nginx"
+	RequestID       = "k8s502.request.id"       // $req_id
+	RequestDuration = "k8s502.request.duration" // seconds, double
+	UpstreamName    = "k8s502.upstream.name"    // the proxy's own name for the upstream, verbatim ("<ns>-<svc>-<port>" in ingress-nginx)
+	// The Kubernetes Service behind the upstream, when the proxy's naming
+	// scheme says it without ambiguity (HAProxy backends, Envoy/Istio and
+	// Contour clusters); absent otherwise, and the processor then resolves
+	// k8s502.upstream.name itself.
+	UpstreamServiceNamespace = "k8s502.upstream.service.namespace"
+	UpstreamServiceName      = "k8s502.upstream.service.name"
+	UpstreamServicePort      = "k8s502.upstream.service.port" // number or port name, as the proxy wrote it
+	// The proxy's own failure signal, verbatim: HAProxy's termination state
+	// ("sC--"), Envoy's response flags ("URX,UF") with its response code
+	// details, Traefik's origin status. k8s502.error.kind is derived from it.
+	GatewayFailureSignal    = "k8s502.gateway.failure_signal"
 	UpstreamAlternativeName = "k8s502.upstream.alternative_name" // canary backend
 	UpstreamAddresses       = "k8s502.upstream.addresses"        // []string, one per attempt
 	UpstreamStatuses        = "k8s502.upstream.statuses"         // []string, one per attempt ("-" kept)
@@ -42,6 +53,17 @@ const (
 	ErrorCount              = "k8s502.error.count"
 	ErrorUpstream           = "k8s502.error.upstream" // the peer named by the chosen error line
 	ErrorKinds              = "k8s502.error.kinds"    // []string, one per joined error line, in order
+)
+
+// Values of k8s502.gateway: the receiver's format option, which names the
+// proxy whose logs were read.
+const (
+	GatewayIngressNginx = "ingress-nginx"
+	GatewayNginx        = "nginx"
+	GatewayF5Nginx      = "f5-nginx-ingress"
+	GatewayHAProxy      = "haproxy"
+	GatewayTraefik      = "traefik"
+	GatewayEnvoy        = "envoy"
 )
 
 // Values of k8s502.origin: who produced the status the client saw.
@@ -70,12 +92,15 @@ const (
 	ErrInvalidHeader    = "invalid_header"
 	ErrTooBigHeader     = "too_big_header"
 	ErrInvalidChunked   = "invalid_chunked"
-	ErrNoLiveUpstreams  = "no_live_upstreams"
+	ErrNoLiveUpstreams  = "no_live_upstreams" // no usable peer at all: nginx "no live upstreams", HAProxy <NOSRV>, Envoy UH, Traefik "no available server"
 	ErrTLSHandshake     = "tls_handshake"
 	ErrTLSCertificate   = "tls_certificate"
 	ErrHostUnreachable  = "host_unreachable"
 	ErrRateLimited      = "rate_limited"
 	ErrUpstreamDisabled = "upstream_disabled" // nginx marked a peer down after max_fails (warn level)
+	ErrProtocol         = "protocol_error"    // the upstream's response was not valid HTTP (HAProxy PH, Envoy UPE, Traefik malformed response)
+	ErrQueueTimeout     = "queue_timeout"     // the request waited for a free upstream slot and gave up (HAProxy sQ)
+	ErrOverflow         = "upstream_overflow" // circuit breaker / connection limit refused the request (Envoy UO)
 	ErrOther            = "other"
 )
 

@@ -39,10 +39,28 @@ type Access struct {
 
 	UpstreamName    string
 	UpstreamAltName string
-	Attempts        []Attempt
+	// Service is the Kubernetes Service the proxy routed to, when its naming
+	// scheme states it unambiguously; zero otherwise.
+	Service  Service
+	Attempts []Attempt
+
+	// Origin is set by parsers whose line itself says who made the status
+	// (HAProxy's termination state, Envoy's response flags, Traefik's origin
+	// status); empty means the record builder decides from the attempts and
+	// the joined error lines, as for nginx.
+	Origin string
+	// FailureSignal is the proxy's own failure code, verbatim ("sC--",
+	// "URX,UF upstream_reset_before_response_started{...}").
+	FailureSignal string
 
 	// Extra holds configured variables copied verbatim: {attribute, value}.
 	Extra [][2]string
+}
+
+// Service names a Kubernetes Service port.
+type Service struct {
+	Namespace, Name string
+	Port            string // number or port name
 }
 
 // Upstream reports whether the gateway contacted any upstream.

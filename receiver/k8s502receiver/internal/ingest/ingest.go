@@ -6,19 +6,23 @@ package ingest
 
 import (
 	"bytes"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
 
 // Config is what the line path needs, already validated and compiled.
 type Config struct {
-	Wrapper     container.Format
-	Format      *nginx.Format
+	Wrapper container.Format
+	Format  *nginx.Format // nginx-based formats; nil when NewParser is set
+	// NewParser makes the parser of one file for every other proxy.
+	NewParser   func() gateway.Parser
 	Watched     *Statuses
 	ErrorZone   *time.Location // zone of error-log timestamps
 	MaxLineSize int            // bound on a reassembled line
@@ -57,6 +61,9 @@ type Source struct {
 	scratch []byte
 	keyBuf  []byte
 	fields  nginx.Fields
+	parser  gateway.Parser
+	parsed  gateway.Parsed
+	joins   bool
 	verify  nginx.Fields
 	recent  *recent
 	batch   batchCounts
@@ -72,7 +79,14 @@ type batchCounts struct {
 func (in *Ingest) NewSource(key string) *Source {
 	// Each file remembers its own dropped lines: the stdout/stderr race the
 	// memory covers happens within one container log file.
-	return &Source{Key: key, lines: container.Joiner{MaxSize: in.cfg.MaxLineSize}, recent: newRecent()}
+	s := &Source{Key: key, lines: container.Joiner{MaxSize: in.cfg.MaxLineSize}}
+	if in.cfg.NewParser != nil {
+		s.parser = in.cfg.NewParser()
+		s.joins = gateway.Joins(s.parser)
+	} else {
+		s.recent = newRecent()
+	}
+	return s
 }
 
 // Lines processes a batch of raw lines from one file. now is the wall time
@@ -102,6 +116,10 @@ func (in *Ingest) line(s *Source, raw []byte, now time.Time) {
 	}
 	if cut {
 		in.Counters.Truncated.Add(1)
+	}
+	if s.parser != nil {
+		in.gatewayLine(s, l, msg, now)
+		return
 	}
 	switch {
 	case nginx.LooksLikeErrorLine(msg):
@@ -221,6 +239,63 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 		}
 	}
 	in.joiner.Error(s.Key, key, at, now, e)
+}
+
+// gatewayLine is the line path of the proxies that are not nginx.
+func (in *Ingest) gatewayLine(s *Source, l container.Line, msg []byte, now time.Time) {
+	p := &s.parsed
+	p.Reset()
+	watched := in.cfg.Watched
+	switch s.parser.Parse(msg, l.Stream == container.Stderr, watched.Has, p) {
+	case gateway.Other:
+		in.Counters.SkippedOther.Add(1)
+	case gateway.Uninteresting:
+	case gateway.Malformed:
+		s.batch.accessFailed++
+	case gateway.Failure:
+		s.batch.matched++
+		at := p.Error.Time
+		if t, ok := container.ParseTime(l.Time); ok {
+			at = t
+		}
+		e := p.Error
+		e.Raw = string(msg)
+		if in.joiner.AttachToHeld(s.Key, p.Key, e) {
+			return
+		}
+		in.joiner.Error(s.Key, p.Key, at, now, e)
+	case gateway.Request:
+		waiting := s.joins && in.joiner.AnyErrorWaiting() && in.joiner.Waiting(s.Key, p.Key)
+		if !p.Keep && !waiting {
+			return
+		}
+		s.batch.matched++
+		r := join.Request{Source: s.Key, Time: p.Access.Time, Access: detach(&p.Access), AccessRaw: string(msg)}
+		if t, ok := container.ParseTime(l.Time); ok {
+			r.Time = t
+		}
+		if len(p.Errors) > 0 || !s.joins {
+			// The line states its own failure (or the format has no
+			// failure lines to wait for): nothing to join.
+			r.Errors = slices.Clone(p.Errors)
+			for i := range r.Errors {
+				if r.Errors[i].Raw == "" {
+					r.Errors[i].Raw = r.AccessRaw
+				}
+			}
+			in.joiner.Emit(r)
+			return
+		}
+		in.joiner.Access(s.Key, p.Key, r.Time, now, r, p.Keep)
+	}
+}
+
+// detach copies a parsed access out of the reused buffers.
+func detach(a *event.Access) *event.Access {
+	c := *a
+	c.Attempts = slices.Clone(a.Attempts)
+	c.Extra = slices.Clone(a.Extra)
+	return &c
 }
 
 // Statuses is a set of HTTP status codes with a constant-time test.

@@ -17,9 +17,13 @@ import (
 
 // Options shape the records.
 type Options struct {
-	Gateway     string         // value of k8s502.gateway
-	Statuses    func(int) bool // the watched final statuses
-	RedactQuery bool
+	Gateway string // value of k8s502.gateway
+	// NoUpstreamFields is set when the access log carries no upstream
+	// variables at all (F5 NGINX Ingress Controller's default format): the
+	// joined error lines are then the only record of an upstream attempt.
+	NoUpstreamFields bool
+	Statuses         func(int) bool // the watched final statuses
+	RedactQuery      bool
 }
 
 // Fill writes r into lr. observed is the time the receiver read the line.
@@ -43,11 +47,11 @@ func Fill(lr plog.LogRecord, r *join.Request, observed time.Time, o Options) (ou
 	} else {
 		a := r.Access
 		outcome = Outcome(a, r.Errors, o.Statuses)
-		fillFromAccess(attrs, a, o)
+		fillFromAccess(attrs, a, r.Errors, o)
 		if a.Host == "" && chosen != nil && chosen.Host != "" {
 			attrs.PutStr(schema.ServerAddress, chosen.Host)
 		}
-		attrs.PutStr(schema.Origin, Origin(a, r.Errors))
+		attrs.PutStr(schema.Origin, origin(a, r.Errors, o))
 		lr.Body().SetStr(redact(valid(r.AccessRaw), o.RedactQuery))
 		lr.SetSeverityNumber(plog.SeverityNumberWarn)
 		if a.Status >= 500 {
@@ -83,9 +87,28 @@ func chooseError(errs []event.UpstreamError) *event.UpstreamError {
 	return chosen
 }
 
+func origin(a *event.Access, errs []event.UpstreamError, o Options) string {
+	if a.Origin == "" && o.NoUpstreamFields && !a.Upstream() && gatewayStatus(a.Status) {
+		// nginx writes an error line for every 5xx it makes after trying
+		// an upstream; without one, the status came from the application.
+		for i := range errs {
+			if errs[i].Kind == schema.ErrRateLimited {
+				return schema.OriginLocal
+			}
+		}
+		if len(errs) > 0 {
+			return schema.OriginGateway
+		}
+		return schema.OriginUpstream
+	}
+	return Origin(a, errs)
+}
+
 // Origin says who produced the status the client saw.
 func Origin(a *event.Access, errs []event.UpstreamError) string {
 	switch {
+	case a.Origin != "":
+		return a.Origin
 	case a.Status == 499:
 		return schema.OriginClient
 	case !a.Upstream():
@@ -137,7 +160,25 @@ func statusNum(s string) (int, bool) {
 	return n, true
 }
 
-func fillFromAccess(attrs pcommon.Map, a *event.Access, o Options) {
+// putErrorPeers lists the peers the error lines name, in order, as the
+// attempts' addresses when the access log itself names none.
+func putErrorPeers(attrs pcommon.Map, errs []event.UpstreamError) {
+	var addrs pcommon.Slice
+	last := ""
+	for i := range errs {
+		p := errs[i].Peer()
+		if p == "" || p == last {
+			continue
+		}
+		if last == "" {
+			addrs = attrs.PutEmptySlice(schema.UpstreamAddresses)
+		}
+		addrs.AppendEmpty().SetStr(valid(p))
+		last = p
+	}
+}
+
+func fillFromAccess(attrs pcommon.Map, a *event.Access, errs []event.UpstreamError, o Options) {
 	putStr(attrs, schema.HTTPRequestMethod, a.Method)
 	putStr(attrs, schema.URLPath, valid(a.Path))
 	if !o.RedactQuery {
@@ -160,10 +201,17 @@ func fillFromAccess(attrs pcommon.Map, a *event.Access, o Options) {
 	}
 	putStr(attrs, schema.UpstreamName, valid(a.UpstreamName))
 	putStr(attrs, schema.UpstreamAlternativeName, valid(a.UpstreamAltName))
+	putStr(attrs, schema.UpstreamServiceNamespace, a.Service.Namespace)
+	putStr(attrs, schema.UpstreamServiceName, a.Service.Name)
+	putStr(attrs, schema.UpstreamServicePort, a.Service.Port)
+	putStr(attrs, schema.GatewayFailureSignal, valid(a.FailureSignal))
 	for _, kv := range a.Extra {
 		attrs.PutStr(kv[0], valid(kv[1]))
 	}
 	if len(a.Attempts) == 0 {
+		if o.NoUpstreamFields {
+			putErrorPeers(attrs, errs)
+		}
 		return
 	}
 	addrs := attrs.PutEmptySlice(schema.UpstreamAddresses)
