@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
 
@@ -37,8 +38,13 @@ type Config struct {
 
 	// Wrapper is the container runtime's framing: auto, cri, docker or plain.
 	Wrapper string `mapstructure:"wrapper"`
-	// LogFormat is the nginx log_format of the access log (ingress-nginx's
-	// log-format-upstream). It may start with "escape=json ".
+	// Format names the proxy that wrote the logs: ingress-nginx, nginx,
+	// f5-nginx-ingress, haproxy, traefik or envoy. It chooses the parser and
+	// the defaults of include and log_format.
+	Format string `mapstructure:"format"`
+	// LogFormat is the access log's format string in the proxy's own syntax
+	// (nginx log_format, HAProxy log-format, Envoy %COMMAND% string); empty
+	// means the proxy's default. An nginx format may start with "escape=json ".
 	LogFormat string `mapstructure:"log_format"`
 	// LogFormatEscape is default, json or none; empty means json when the
 	// format looks like a JSON object.
@@ -79,16 +85,19 @@ var _ component.Config = (*Config)(nil)
 // Validate checks the configuration; every message names the key at fault.
 func (c *Config) Validate() error {
 	var errs []error
-	if len(c.Include) == 0 {
-		errs = append(errs, errors.New("include: at least one path pattern is required"))
+	g, err := lookupGateway(c.Format)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("format: %w", err))
+	} else {
+		if len(c.include(g)) == 0 {
+			errs = append(errs, fmt.Errorf("include: at least one path pattern is required (format %s has no default)", c.Format))
+		}
+		if _, err := c.compile(g); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if _, err := container.ParseFormat(c.Wrapper); err != nil {
 		errs = append(errs, fmt.Errorf("wrapper: %w", err))
-	}
-	if f, err := c.compileFormat(); err != nil {
-		errs = append(errs, err)
-	} else if err := f.MapVariables(c.VariableAttributes); err != nil {
-		errs = append(errs, fmt.Errorf("variable_attributes: %w", err))
 	}
 	if _, err := time.LoadLocation(c.ErrorLogTimezone); err != nil {
 		errs = append(errs, fmt.Errorf("error_log_timezone: %w", err))
@@ -127,22 +136,61 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Config) compileFormat() (*nginx.Format, error) {
-	esc, err := nginx.ParseEscape(c.LogFormatEscape, c.LogFormat)
-	if err != nil {
-		return nil, fmt.Errorf("log_format_escape: %w", err)
+// include is the file selection: the user's, else the format's default.
+func (c *Config) include(g gatewaySpec) []string {
+	if len(c.Include) > 0 {
+		return c.Include
 	}
-	f, err := nginx.Compile(c.LogFormat, esc)
-	if err != nil {
-		return nil, fmt.Errorf("log_format: %w", err)
+	return g.include
+}
+
+// compiled is the line path a format needs: a compiled nginx log_format,
+// or a parser factory for every other proxy.
+type compiled struct {
+	nginx     *nginx.Format
+	newParser func() gateway.Parser
+}
+
+func (c *Config) compile(g gatewaySpec) (compiled, error) {
+	if !g.nginxBased() {
+		var errs []error
+		if c.LogFormatEscape != "" {
+			errs = append(errs, fmt.Errorf("log_format_escape: only nginx-based formats have escaping; format is %s", c.Format))
+		}
+		if len(c.VariableAttributes) > 0 {
+			errs = append(errs, fmt.Errorf("variable_attributes: only nginx-based formats have variables; format is %s", c.Format))
+		}
+		np, err := g.compile(c.LogFormat)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("log_format: %w", err))
+		}
+		return compiled{newParser: np}, errors.Join(errs...)
 	}
-	return f, nil
+	lf := c.LogFormat
+	if lf == "" {
+		lf = g.nginxFormat
+	}
+	esc, err := nginx.ParseEscape(c.LogFormatEscape, lf)
+	if err != nil {
+		return compiled{}, fmt.Errorf("log_format_escape: %w", err)
+	}
+	f, err := nginx.Compile(lf, esc)
+	if err != nil {
+		return compiled{}, fmt.Errorf("log_format: %w", err)
+	}
+	if err := f.MapVariables(c.VariableAttributes); err != nil {
+		return compiled{}, fmt.Errorf("variable_attributes: %w", err)
+	}
+	return compiled{nginx: f}, nil
 }
 
 // fileConsumer maps the tailing options onto pkg/stanza's file consumer.
 func (c *Config) fileConsumer() fileconsumer.Config {
 	fc := fileconsumer.NewConfig()
 	fc.Criteria = c.Criteria
+	if g, err := lookupGateway(c.Format); err == nil {
+		fc.Include = c.include(g)
+	}
 	fc.StartAt = c.StartAt
 	fc.PollInterval = c.PollInterval
 	fc.MaxConcurrentFiles = c.MaxConcurrentFiles

@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/collector/confmap/xconfmap"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -28,7 +27,6 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id: component.NewID(metadata.Type),
 			want: &Config{
-				Criteria:           matcher.Criteria{Include: []string{"/var/log/pods/ingress-nginx_*/controller/*.log"}},
 				StartAt:            "end",
 				PollInterval:       200 * time.Millisecond,
 				MaxConcurrentFiles: 1024,
@@ -36,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 				FingerprintSize:    1000,
 				Encoding:           "utf-8-raw",
 				Wrapper:            "auto",
-				LogFormat:          nginx.IngressNginxFormat,
+				Format:             "ingress-nginx",
 				ErrorLogTimezone:   "UTC",
 				Statuses:           []int{502, 503, 504},
 				RedactQuery:        true,
@@ -58,6 +56,7 @@ func TestLoadConfig(t *testing.T) {
 				Encoding:           "utf-8-raw",
 				StorageID:          &storageID,
 				Wrapper:            "cri",
+				Format:             "ingress-nginx",
 				LogFormat: `escape=json {"time":"$time_iso8601","client":"$remote_addr","request":"$request","status":$status,` +
 					`"bytes":$body_bytes_sent,"duration":$request_time,"upstream_name":"$proxy_upstream_name",` +
 					`"upstream":"$upstream_addr","upstream_status":"$upstream_status","request_id":"$req_id",` +
@@ -85,13 +84,39 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+// TestFormatDefaults: choosing a format alone points the receiver at that
+// controller's pods and its default access-log format.
+func TestFormatDefaults(t *testing.T) {
+	for name, g := range gateways {
+		t.Run(name, func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig().(*Config)
+			cfg.Format = name
+			if len(g.include) == 0 {
+				cfg.Include = []string{"/var/log/nginx/*.log"}
+			}
+			require.NoError(t, xconfmap.Validate(cfg))
+			assert.Equal(t, cfg.include(g), cfg.fileConsumer().Include)
+			c, err := cfg.compile(g)
+			require.NoError(t, err)
+			assert.Equal(t, g.nginxBased(), c.nginx != nil)
+			assert.Equal(t, !g.nginxBased(), c.newParser != nil)
+		})
+	}
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.Format = "f5-nginx-ingress"
+	assert.Equal(t, []string{"/var/log/pods/nginx-ingress_*/nginx-ingress/*.log"}, cfg.fileConsumer().Include)
+	cfg.Include = []string{"/var/log/pods/edge_*/nginx/*.log"}
+	assert.Equal(t, cfg.Include, cfg.fileConsumer().Include, "an explicit include wins")
+}
+
 func TestValidateRejects(t *testing.T) {
 	tests := []struct {
 		name   string
 		modify func(*Config)
 		key    string // the message must name it
 	}{
-		{"no include", func(c *Config) { c.Include = nil }, "include"},
+		{"no include for plain nginx", func(c *Config) { c.Format = "nginx" }, "include"},
+		{"unknown format", func(c *Config) { c.Format = "apache" }, "format"},
 		{"status above 599", func(c *Config) { c.Statuses = []int{502, 700} }, "statuses"},
 		{"status below 100", func(c *Config) { c.Statuses = []int{0} }, "statuses"},
 		{"no statuses", func(c *Config) { c.Statuses = nil }, "statuses"},

@@ -10,12 +10,9 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
-
-// DefaultInclude matches ingress-nginx controller pods' container logs.
-const DefaultInclude = "/var/log/pods/ingress-nginx_*/controller/*.log"
 
 // NewFactory returns the k8s502 receiver factory.
 func NewFactory() receiver.Factory {
@@ -36,7 +33,7 @@ func createDefaultConfig() component.Config {
 		FingerprintSize:    fc.FingerprintSize,
 		Encoding:           "utf-8-raw",
 		Wrapper:            "auto",
-		LogFormat:          nginx.IngressNginxFormat,
+		Format:             schema.GatewayIngressNginx,
 		ErrorLogTimezone:   "UTC",
 		Statuses:           []int{502, 503, 504},
 		RedactQuery:        true,
@@ -47,7 +44,6 @@ func createDefaultConfig() component.Config {
 			MaxPending: 10000,
 		},
 	}
-	c.Include = []string{DefaultInclude}
 	return c
 }
 

@@ -26,8 +26,6 @@ import (
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/record"
 )
 
-const gatewayName = "ingress-nginx"
-
 type k8s502Receiver struct {
 	set     receiver.Settings
 	cfg     *Config
@@ -66,11 +64,12 @@ type published struct {
 }
 
 func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*k8s502Receiver, error) {
-	format, err := cfg.compileFormat()
+	g, err := lookupGateway(cfg.Format)
 	if err != nil {
 		return nil, err
 	}
-	if err := format.MapVariables(cfg.VariableAttributes); err != nil {
+	format, err := cfg.compile(g)
+	if err != nil {
 		return nil, err
 	}
 	wrapper, err := container.ParseFormat(cfg.Wrapper)
@@ -98,11 +97,12 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*k8s50
 		fcCfg:   cfg.fileConsumer(),
 	}
 	watched := ingest.NewStatuses(cfg.Statuses)
-	r.options = record.Options{Gateway: gatewayName, Statuses: watched.Has, RedactQuery: cfg.RedactQuery}
+	r.options = record.Options{Gateway: cfg.Format, Statuses: watched.Has, RedactQuery: cfg.RedactQuery}
 	r.joiner = join.New(join.Config{Window: cfg.Join.Window, Hold: cfg.Join.Hold, MaxPending: cfg.Join.MaxPending}, r.collect)
 	r.ingest = ingest.New(ingest.Config{
 		Wrapper:     wrapper,
-		Format:      format,
+		Format:      format.nginx,
+		NewParser:   format.newParser,
 		Watched:     watched,
 		ErrorZone:   zone,
 		MaxLineSize: int(cfg.MaxLogSize),
@@ -232,7 +232,7 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 	for {
 		obsCtx := r.obs.StartLogsOp(ctx)
 		err := r.next.ConsumeLogs(obsCtx, logs)
-		r.obs.EndLogsOp(obsCtx, gatewayName, n, err)
+		r.obs.EndLogsOp(obsCtx, r.cfg.Format, n, err)
 		if err == nil {
 			for o, c := range outcomes {
 				r.tb.K8s502ReceiverRecordsEmitted.Add(ctx, c, outcomeSets[o])

@@ -43,6 +43,11 @@ type Access struct {
 	// scheme states it unambiguously; zero otherwise.
 	Service  Service
 	Attempts []Attempt
+	// UpstreamUnlogged is set when the access-log format has no upstream
+	// fields at all (F5 NGINX Ingress Controller's default): no attempts
+	// then means "not logged", not "none made", and the joined error lines
+	// are the only record of the upstream.
+	UpstreamUnlogged bool
 
 	// Origin is set by parsers whose line itself says who made the status
 	// (HAProxy's termination state, Envoy's response flags, Traefik's origin

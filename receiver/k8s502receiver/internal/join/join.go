@@ -147,7 +147,7 @@ func (j *Joiner) Access(src string, key []byte, at, now time.Time, r Request, ke
 	j.advance(s, at)
 	r.Errors = j.takeErrors(src, key, r.Access)
 	switch {
-	case len(r.Errors) > 0 && countErrors(r.Errors) >= max(len(r.Access.Attempts), 1):
+	case len(r.Errors) > 0 && !r.Access.UpstreamUnlogged && countErrors(r.Errors) >= max(len(r.Access.Attempts), 1):
 		j.emit(r)
 	case keep || len(r.Errors) > 0:
 		// Its error line (or a later attempt's) may still be in the other
@@ -229,6 +229,11 @@ func countErrors(errs []event.UpstreamError) int {
 func Compatible(e *event.UpstreamError, a *event.Access, n int) bool {
 	if a == nil {
 		return false
+	}
+	if a.UpstreamUnlogged {
+		// Nothing to check the error against: nginx logs one error line per
+		// failed attempt and tries at most every peer, so any number fits.
+		return e.Kind != schema.ErrRateLimited || e.Peer() == ""
 	}
 	if e.Level >= event.LevelError {
 		attempts := len(a.Attempts)

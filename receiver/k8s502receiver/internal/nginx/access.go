@@ -252,6 +252,7 @@ func (f *Format) Access(l *Fields) event.Access {
 		RequestLength:   parseInt(l.get(fRequestLength)),
 		Duration:        parseFloat(l.get(fRequestTime)),
 	}
+	a.UpstreamUnlogged = !f.has[fUpstreamAddr]
 	if a.BodyBytes < 0 {
 		a.BodyBytes = parseInt(l.get(fBytesSent))
 	}

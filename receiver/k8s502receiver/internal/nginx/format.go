@@ -9,6 +9,16 @@ import (
 
 // IngressNginxFormat is ingress-nginx's default log-format-upstream, unchanged
 // from release-1.13 to main.
+// F5NginxIngressFormat is F5 NGINX Ingress Controller's default "main"
+// format (nginx.tmpl, used when the ConfigMap's log-format is empty). It
+// logs no upstream variables: the error log names the upstream.
+const F5NginxIngressFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"`
+
+// CombinedFormat is nginx's predefined "combined" format, what a plain
+// nginx logs when access_log names no format.
+const CombinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
+
+// IngressNginxFormat is ingress-nginx's default log-format-upstream.
 const IngressNginxFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`
 
 // field is a variable the parser knows how to interpret.

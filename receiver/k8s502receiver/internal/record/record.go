@@ -17,13 +17,9 @@ import (
 
 // Options shape the records.
 type Options struct {
-	Gateway string // value of k8s502.gateway
-	// NoUpstreamFields is set when the access log carries no upstream
-	// variables at all (F5 NGINX Ingress Controller's default format): the
-	// joined error lines are then the only record of an upstream attempt.
-	NoUpstreamFields bool
-	Statuses         func(int) bool // the watched final statuses
-	RedactQuery      bool
+	Gateway     string         // value of k8s502.gateway
+	Statuses    func(int) bool // the watched final statuses
+	RedactQuery bool
 }
 
 // Fill writes r into lr. observed is the time the receiver read the line.
@@ -51,7 +47,7 @@ func Fill(lr plog.LogRecord, r *join.Request, observed time.Time, o Options) (ou
 		if a.Host == "" && chosen != nil && chosen.Host != "" {
 			attrs.PutStr(schema.ServerAddress, chosen.Host)
 		}
-		attrs.PutStr(schema.Origin, origin(a, r.Errors, o))
+		attrs.PutStr(schema.Origin, Origin(a, r.Errors))
 		lr.Body().SetStr(redact(valid(r.AccessRaw), o.RedactQuery))
 		lr.SetSeverityNumber(plog.SeverityNumberWarn)
 		if a.Status >= 500 {
@@ -87,21 +83,19 @@ func chooseError(errs []event.UpstreamError) *event.UpstreamError {
 	return chosen
 }
 
-func origin(a *event.Access, errs []event.UpstreamError, o Options) string {
-	if a.Origin == "" && o.NoUpstreamFields && !a.Upstream() && gatewayStatus(a.Status) {
-		// nginx writes an error line for every 5xx it makes after trying
-		// an upstream; without one, the status came from the application.
-		for i := range errs {
-			if errs[i].Kind == schema.ErrRateLimited {
-				return schema.OriginLocal
-			}
+// originUnlogged decides for access logs without upstream fields, from the
+// error lines alone: nginx writes one for every failure it turns into a 5xx,
+// so a 5xx without one came from the application.
+func originUnlogged(a *event.Access, errs []event.UpstreamError) string {
+	for i := range errs {
+		if errs[i].Kind == schema.ErrRateLimited {
+			return schema.OriginLocal
 		}
-		if len(errs) > 0 {
-			return schema.OriginGateway
-		}
-		return schema.OriginUpstream
 	}
-	return Origin(a, errs)
+	if len(errs) > 0 && gatewayStatus(a.Status) {
+		return schema.OriginGateway
+	}
+	return schema.OriginUpstream
 }
 
 // Origin says who produced the status the client saw.
@@ -111,6 +105,8 @@ func Origin(a *event.Access, errs []event.UpstreamError) string {
 		return a.Origin
 	case a.Status == 499:
 		return schema.OriginClient
+	case a.UpstreamUnlogged:
+		return originUnlogged(a, errs)
 	case !a.Upstream():
 		return schema.OriginLocal
 	}
@@ -209,7 +205,7 @@ func fillFromAccess(attrs pcommon.Map, a *event.Access, errs []event.UpstreamErr
 		attrs.PutStr(kv[0], valid(kv[1]))
 	}
 	if len(a.Attempts) == 0 {
-		if o.NoUpstreamFields {
+		if a.UpstreamUnlogged {
 			putErrorPeers(attrs, errs)
 		}
 		return

@@ -1,0 +1,91 @@
+package k8s502receiver
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadatatest"
+)
+
+// gatewayFixture is one real capture of a proxy's container log, read by
+// the whole receiver with only format (and include) set.
+type gatewayFixture struct {
+	name   string // golden file testdata/golden/gateway-<name>.yaml
+	format string
+	dir    string // holds var/log/pods/<pod>/<container>/0.log
+	// extra adjusts the config the way the gateway's README tells users to.
+	extra func(*Config)
+}
+
+var gatewayFixtures = []gatewayFixture{
+	{name: "f5-nginx-ingress", format: "f5-nginx-ingress", dir: "testdata/nginx-ingress-f5"},
+}
+
+// TestGatewayGolden runs the receiver over each gateway's real CRI log from
+// a pod directory of the same name, so the resource attributes are the
+// controller pod's, and compares every record with the golden file. The
+// per-line meaning of these records is checked against labels.tsv in each
+// parser's own fixture test; this test pins the complete OTLP output.
+func TestGatewayGolden(t *testing.T) {
+	for _, gf := range gatewayFixtures {
+		t.Run(gf.name, func(t *testing.T) {
+			src := findPodLog(t, gf.dir)
+			rel, err := filepath.Rel(gf.dir, src)
+			require.NoError(t, err)
+			root := t.TempDir()
+			path := filepath.Join(root, rel)
+			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			lines := copyFile(t, src, path)
+
+			tt := componenttest.NewTelemetry()
+			t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+			cfg := testConfig(path)
+			cfg.Format = gf.format
+			cfg.Join = NewFactory().CreateDefaultConfig().(*Config).Join
+			if gf.extra != nil {
+				gf.extra(cfg)
+			}
+			require.NoError(t, cfg.Validate())
+			sink := new(consumertest.LogsSink)
+			r := startReceiver(t, metadatatest.NewSettings(tt), cfg, sink, nil)
+			require.Eventually(t, func() bool { return linesRead(tt) == lines }, waitFor, 10*time.Millisecond)
+			require.NoError(t, r.Shutdown(context.Background()))
+			got := mergeLogs(sink.AllLogs())
+			require.Positive(t, got.LogRecordCount())
+
+			file := filepath.Join("testdata", "golden", "gateway-"+gf.name+".yaml")
+			if os.Getenv(updateGoldenEnv) != "" {
+				require.NoError(t, golden.WriteLogsToFile(file, got))
+				t.Logf("wrote %s", file)
+			}
+			want, err := golden.ReadLogs(file)
+			require.NoError(t, err)
+			require.NoError(t, plogtest.CompareLogs(want, got, plogtest.IgnoreObservedTimestamp(),
+				plogtest.IgnoreResourceLogsOrder(), plogtest.IgnoreLogRecordsOrder()))
+		})
+	}
+}
+
+// findPodLog returns the one CRI file under dir/var/log/pods.
+func findPodLog(t *testing.T, dir string) string {
+	t.Helper()
+	var found []string
+	require.NoError(t, filepath.WalkDir(filepath.Join(dir, "var", "log", "pods"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log") {
+			found = append(found, p)
+		}
+		return err
+	}))
+	require.Len(t, found, 1, "pod logs under %s", dir)
+	return found[0]
+}
