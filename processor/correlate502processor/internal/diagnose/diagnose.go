@@ -25,12 +25,25 @@ type Facts struct {
 	ErrorKind     string
 	ErrorMessage  string
 	ErrorUpstream string // host:port of the attempt the error line names
-	UpstreamName  string // <namespace>-<service>-<port>
+	UpstreamName  string // the proxy's name for the upstream ("<namespace>-<service>-<port>" in ingress-nginx)
+	// Service is the upstream's Service when the proxy's naming states it
+	// (HAProxy backends, Istio/Contour clusters); zero otherwise.
+	Service ServiceRef
+	// Gateway is the proxy that logged the request (k8s502.gateway); it
+	// picks the words and knobs of evidence and remediation.
+	Gateway       string
+	FailureSignal string // the proxy's own failure code, verbatim
+	Host, Path    string
 	Addresses     []string
 	Statuses      []string
 	ResponseTimes []float64
 	// The ingress controller pod that logged the request (resource attributes).
 	ControllerNamespace, ControllerPod string
+}
+
+// ServiceRef names a Service port as a proxy logged it.
+type ServiceRef struct {
+	Namespace, Name, Port string
 }
 
 // Controller identifies the ingress controller's pods when the record does
@@ -79,6 +92,9 @@ type judge struct {
 	ip     string
 	port   int32
 	result Result
+	// sentinel is set when the gateway's own "no endpoints" address was
+	// the peer (F5 NGINX Ingress Controller's 127.0.0.1:8181).
+	sentinel bool
 
 	// eps caches the endpoints of Service epsOf (namespace, name) at the
 	// request's time: several rules ask, and the store builds and sorts
@@ -139,6 +155,11 @@ func Diagnose(f Facts, s *cluster.Store, cfg Config) Result {
 			claimed = upstreamAppError(j)
 		}
 	}
+	if claimed && f.FailureSignal != "" {
+		// HAProxy's termination state and Envoy's response flags are the
+		// proxy's own verdict on the attempt, not an inference from timings.
+		j.evidence("%s stated the failure itself with its code %q (%s)", j.gatewayName(), f.FailureSignal, orDash(f.ErrorMessage))
+	}
 	if !claimed {
 		j.result.Cause, j.result.Confidence = schema.CauseUnknown, schema.ConfidenceLow
 		if j.result.Remediation == "" {
@@ -183,9 +204,14 @@ func (j *judge) resolve() {
 		j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
 		t.Namespace, t.Service, t.Port = m.Service.Namespace, m.Service.Name, j.svc.port
 	}
+	if j.f.Gateway == schema.GatewayF5Nginx && addr == f5NoEndpointsAddr {
+		j.sentinel = true
+		return
+	}
 	if err != nil || net.ParseIP(host) == nil {
-		// An upstream group name: nginx had marked every peer down
-		// (no_live_upstreams). Judge the Service's first unready endpoint.
+		// No peer address: an upstream group name (nginx had marked every
+		// peer down), a server name (HAProxy logs SRV_1, not its address),
+		// or no server at all. Judge the Service's most suspect endpoint.
 		j.judgeGroup(addr)
 		return
 	}
@@ -213,7 +239,17 @@ func (j *judge) resolve() {
 // b-c), the one whose endpoints listed the failed address at the request's
 // time is the one nginx used.
 func (j *judge) upstreamService(host string) (cluster.UpstreamMatch, bool) {
+	if sr := j.f.Service; sr.Name != "" {
+		return j.s.ServicePort(sr.Namespace, sr.Name, sr.Port)
+	}
 	ms := j.s.ServicesForUpstream(j.f.UpstreamName)
+	if len(ms) == 0 && j.f.Gateway == schema.GatewayF5Nginx {
+		// F5 names upstreams <ns>-<ingress>-<host>-<service>-<port>.
+		ms = j.s.ServicesForUpstreamAffixes(j.f.UpstreamName)
+		if len(ms) == 0 && host != "" && net.ParseIP(host) == nil {
+			ms = j.s.ServicesForUpstreamAffixes(host)
+		}
+	}
 	if len(ms) == 0 {
 		return cluster.UpstreamMatch{}, false
 	}
@@ -229,22 +265,55 @@ func (j *judge) upstreamService(host string) (cluster.UpstreamMatch, bool) {
 	return ms[0], true
 }
 
-// judgeGroup picks a pod to judge when the gateway named no peer.
-func (j *judge) judgeGroup(group string) {
-	if j.svc == nil || group == "" {
+// judgeGroup picks a pod to judge when the gateway named no peer address:
+// the endpoint that was not ready at the request's time, else the one
+// whose pod restarted or was deleted in the lookback, else the only one.
+func (j *judge) judgeGroup(named string) {
+	if j.svc == nil || (named == "" && j.nginxBased()) {
+		// nginx without a peer contacted none: the Service had no usable
+		// endpoint, which noEndpoints judges.
 		return
 	}
 	eps := j.endpoints(j.svc.ns, j.svc.name)
-	for _, e := range eps {
-		if e.Pod == "" || e.Ready {
-			continue
+	why := func(e cluster.EndpointState) string {
+		switch {
+		case named == "":
+			return fmt.Sprintf("%s used no server of service %s/%s (none was usable)", j.gatewayName(), j.svc.ns, j.svc.name)
+		case !j.nginxBased():
+			return fmt.Sprintf("%s logs the server as %q, not its address", j.gatewayName(), named)
 		}
-		if pod, ok := j.s.Pod(j.svc.ns, e.Pod); ok {
-			j.setPod(pod)
-			j.ip = e.IP
-			j.evidence("nginx found no live peer in upstream group %q (every endpoint of service %s/%s had failed); judging unready endpoint %s (pod %s/%s)", group, j.svc.ns, j.svc.name, e.IP, j.svc.ns, e.Pod)
+		return fmt.Sprintf("nginx found no live peer in upstream group %q (every endpoint of service %s/%s had failed)", named, j.svc.ns, j.svc.name)
+	}
+	pick := func(e cluster.EndpointState, reason string) bool {
+		pod, ok := j.s.Pod(j.svc.ns, e.Pod)
+		if !ok {
+			return false
+		}
+		j.setPod(pod)
+		j.ip = e.IP
+		if !j.nginxBased() {
+			// The proxy logged a server slot name (or nothing): the
+			// endpoint's address says more.
+			j.result.Target.Address = e.IP
+		}
+		j.evidence("%s; judging %s endpoint %s (pod %s/%s)", why(e), reason, e.IP, j.svc.ns, e.Pod)
+		return true
+	}
+	for _, e := range eps {
+		if e.Pod != "" && !e.Ready && pick(e, "unready") {
 			return
 		}
+	}
+	for _, e := range eps {
+		if e.Pod == "" {
+			continue
+		}
+		if p, ok := j.s.Pod(j.svc.ns, e.Pod); ok && j.troubledInWindow(p) && pick(e, "recently restarted or deleted") {
+			return
+		}
+	}
+	if len(eps) == 1 && eps[0].Pod != "" {
+		pick(eps[0], "its only")
 	}
 }
 
@@ -348,5 +417,5 @@ func (j *judge) unknownRemediation() string {
 	case t.Service != "":
 		return fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s -o wide; kubectl -n %s describe service %s", t.Namespace, t.Service, t.Namespace, t.Service)
 	}
-	return "no Service or pod matched this upstream; check that the collector watches the right namespaces (namespaces, cluster_snapshot) and that the ingress-nginx upstream " + j.f.UpstreamName + " still exists"
+	return "no Service or pod matched this upstream; check that the collector watches the right namespaces (namespaces, cluster_snapshot) and that the " + j.gatewayName() + " upstream " + orDash(j.f.UpstreamName) + " still exists"
 }

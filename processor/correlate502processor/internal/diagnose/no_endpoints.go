@@ -14,12 +14,20 @@ import (
 // (origin local). The evidence shows why: the selector matches no pod (and
 // which pods nearly match), or it matches pods none of which is ready.
 func noEndpoints(j *judge) bool {
-	local := j.f.Origin == schema.OriginLocal && len(j.f.Addresses) == 0
+	// local: the gateway contacted no pod. ingress-nginx says so with
+	// origin local; HAProxy (<NOSRV>), Envoy (UH) and Traefik (no available
+	// server) with a gateway status and no peer; F5 with its sentinel peer.
+	local := j.sentinel || (j.f.Origin != schema.OriginUpstream && len(j.f.Addresses) == 0 && j.f.ErrorUpstream == "")
 	if j.svc == nil {
+		if j.sentinel {
+			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh,
+				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
+				fmt.Sprintf("F5 NGINX Ingress Controller sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the 502 is its way of saying \"no endpoints\")", f5NoEndpointsAddr, ts(j.f.Time)))
+		}
 		if local {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
-				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", j.f.UpstreamName, j.f.UpstreamName),
-				fmt.Sprintf("ingress-nginx answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.f.Status, j.f.UpstreamName, ts(j.f.Time)))
+				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", orDash(j.f.UpstreamName), orDash(j.f.UpstreamName)),
+				fmt.Sprintf("%s answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.gatewayName(), j.f.Status, orDash(j.f.UpstreamName), ts(j.f.Time)))
 		}
 		return false
 	}
@@ -52,6 +60,9 @@ func noEndpoints(j *judge) bool {
 	}
 	sel := svc.Spec.Selector
 	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
+	if j.sentinel {
+		ev = append(ev, fmt.Sprintf("F5 NGINX Ingress Controller sent the request to %s, where it points the upstream of a Service without endpoints", f5NoEndpointsAddr))
+	}
 	// Only pods that existed at the request's time match; those deleted
 	// shortly before (a scale to zero) are worth naming.
 	var matching []*cluster.PodInfo

@@ -16,21 +16,40 @@ func tlsHandshake(j *judge) bool {
 		return false
 	}
 	msg := j.f.ErrorMessage
-	ing := ingressRef(j)
 	var rem string
-	switch {
-	case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request"):
-		rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from " + ing + " (or serve TLS on the pod)"
-	case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
-		rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on ` + ing + ` so nginx offers what the upstream accepts`
-	case strings.Contains(msg, "does not match"):
-		rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\") on " + ing + ", or reissue the certificate for the name nginx checks"
-	case strings.Contains(msg, "expired"):
-		rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
-	case j.f.ErrorKind == schema.ErrTLSCertificate:
-		rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret on " + ing + " at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
-	default:
-		rem = "compare the backend-protocol / proxy-ssl-* annotations on " + ing + " with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+	if j.ingressNginx() {
+		ing := ingressRef(j)
+		switch {
+		case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request"):
+			rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from " + ing + " (or serve TLS on the pod)"
+		case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
+			rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on ` + ing + ` so nginx offers what the upstream accepts`
+		case strings.Contains(msg, "does not match"):
+			rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\") on " + ing + ", or reissue the certificate for the name nginx checks"
+		case strings.Contains(msg, "expired"):
+			rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
+		case j.f.ErrorKind == schema.ErrTLSCertificate:
+			rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret on " + ing + " at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
+		default:
+			rem = "compare the backend-protocol / proxy-ssl-* annotations on " + ing + " with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+		}
+	} else {
+		k := j.knobs()
+		switch {
+		case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request") ||
+			strings.Contains(msg, "WRONG_VERSION_NUMBER") || strings.Contains(msg, "does not look like a TLS handshake"):
+			rem = "the upstream speaks plain HTTP but the gateway talks TLS to it: turn backend TLS off with " + k.backendTLS + " (or serve TLS on the pod)"
+		case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
+			rem = "the gateway and the upstream share no TLS version: align the backend TLS versions (" + k.backendTLS + ") with what the pod accepts"
+		case strings.Contains(msg, "does not match") || strings.Contains(msg, "is valid for") || strings.Contains(msg, "not valid for"):
+			rem = "the upstream certificate does not carry the name the gateway checks: set the expected server name (" + k.trustCA + "), or reissue the certificate for that name"
+		case strings.Contains(msg, "expired"):
+			rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
+		case j.f.ErrorKind == schema.ErrTLSCertificate:
+			rem = "the gateway does not trust the upstream certificate: give it the CA through " + k.trustCA + ", or turn verification off deliberately"
+		default:
+			rem = "compare the backend TLS settings (" + k.backendTLS + ") with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+		}
 	}
 	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
 		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
@@ -40,6 +59,9 @@ func tlsHandshake(j *judge) bool {
 // within proxy-read-timeout (or did not accept the connection within
 // proxy-connect-timeout while no policy blocks it: overloaded).
 func upstreamTimeout(j *judge) bool {
+	if j.f.ErrorKind == schema.ErrQueueTimeout || j.f.ErrorKind == schema.ErrOverflow {
+		return saturated(j)
+	}
 	if j.f.ErrorKind != schema.ErrReadTimeout && j.f.ErrorKind != schema.ErrConnectTimeout {
 		j.ruleOut("no upstream timeout")
 		return false
@@ -49,12 +71,12 @@ func upstreamTimeout(j *judge) bool {
 		waited = fmt.Sprintf(" after %.3fs", d)
 	}
 	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, ts(j.f.Time), j.f.ErrorMessage)
-	annotation := "proxy-read-timeout"
+	knob := j.knobs().readTimeout
 	if j.f.ErrorKind == schema.ErrConnectTimeout {
-		annotation = "proxy-connect-timeout"
+		knob = j.knobs().connectTimeout
 	}
-	rem := fmt.Sprintf(`find out why the backend is slow (kubectl -n %s top pod %s; its latency metrics); if slow responses are expected, raise nginx.ingress.kubernetes.io/%s on the Ingress for service %s/%s`,
-		j.result.Target.Namespace, orDash(j.result.Target.Pod), annotation, j.result.Target.Namespace, orDash(j.result.Target.Service))
+	rem := fmt.Sprintf(`find out why the backend is slow (kubectl -n %s top pod %s; its latency metrics); if slow responses are expected, raise %s`,
+		j.result.Target.Namespace, orDash(j.result.Target.Pod), knob)
 	conf := schema.ConfidenceHigh
 	if j.f.ErrorKind == schema.ErrConnectTimeout {
 		conf = schema.ConfidenceMedium // could also be a dropped SYN elsewhere on the path
@@ -136,7 +158,9 @@ func keepaliveRace(j *judge) bool {
 		conf = schema.ConfidenceLow
 	}
 	rem := `make the app's HTTP keep-alive idle timeout longer than ingress-nginx's upstream-keepalive-timeout (60s by default), or lower nginx's: kubectl -n ingress-nginx patch configmap ingress-nginx-controller --type merge -p '{"data":{"upstream-keepalive-timeout":"30"}}'`
-	if j.f.ControllerNamespace != "" && j.f.ControllerNamespace != "ingress-nginx" {
+	if k := j.knobs().keepalive; k != "" {
+		rem = "make the app's HTTP keep-alive idle timeout longer than the gateway's, or shorten the gateway's: " + k
+	} else if j.f.ControllerNamespace != "" && j.f.ControllerNamespace != "ingress-nginx" {
 		rem = strings.Replace(rem, "-n ingress-nginx", "-n "+j.f.ControllerNamespace, 1)
 	}
 	return j.claim(schema.CauseKeepaliveRace, conf, rem, ev...)
@@ -149,8 +173,11 @@ func protocolError(j *judge) bool {
 	var rem string
 	switch j.f.ErrorKind {
 	case schema.ErrTooBigHeader:
-		rem = fmt.Sprintf(`the response headers (often large Set-Cookie) exceed proxy-buffer-size (4k by default): kubectl -n %s annotate ingress <ingress for %s> nginx.ingress.kubernetes.io/proxy-buffer-size=16k --overwrite`, j.result.Target.Namespace, orDash(j.result.Target.Service))
-	case schema.ErrInvalidHeader:
+		rem = "the response headers (often large Set-Cookie) exceed the gateway's header buffer: " + j.knobs().headerBuffer
+		if j.ingressNginx() {
+			rem = "the response headers (often large Set-Cookie) exceed proxy-buffer-size (4k by default): " + j.knobs().headerBuffer
+		}
+	case schema.ErrInvalidHeader, schema.ErrProtocol:
 		rem = "the application sent a malformed status line or header (see the message); fix the app, or its proxy/sidecar, so it speaks HTTP/1.x correctly"
 	case schema.ErrInvalidChunked:
 		rem = "the application's chunked body is malformed: fix its streaming code (or set Content-Length)"
@@ -160,4 +187,19 @@ func protocolError(j *judge) bool {
 	}
 	return j.claim(schema.CauseProtocolError, schema.ConfidenceHigh, rem,
 		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage))
+}
+
+// saturated: the gateway refused to queue the request any longer for a
+// free connection slot (HAProxy maxconn + timeout queue) or its circuit
+// breaker was open (Envoy UO): the backend has too little capacity for the
+// load, though each pod may be healthy.
+func saturated(j *judge) bool {
+	what := "waited for a free connection slot to the backend and gave up"
+	if j.f.ErrorKind == schema.ErrOverflow {
+		what = "refused the request because the backend's circuit breaker (connection or pending-request limit) was open"
+	}
+	target := "service " + j.result.Target.Namespace + "/" + orDash(j.result.Target.Service)
+	return j.claim(schema.CauseUpstreamTimeout, schema.ConfidenceHigh,
+		fmt.Sprintf("add capacity to %s (more replicas, kubectl -n %s get hpa), or raise the gateway's per-server connection limit if the pods can take more", target, j.result.Target.Namespace),
+		fmt.Sprintf("%s %s at %s: %s", j.gatewayName(), what, ts(j.f.Time), j.f.ErrorMessage))
 }

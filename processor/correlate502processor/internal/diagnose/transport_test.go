@@ -127,7 +127,7 @@ func TestUpstreamTimeout(t *testing.T) {
 				evidence: []string{"10.1.2.3:8080 (" + refA + ") did not answer after 60.001s at " + rfc(t0) + ": " + msgReadTO},
 				remediation: []string{
 					"kubectl -n shop top pod " + podA,
-					"nginx.ingress.kubernetes.io/proxy-read-timeout on the Ingress for service shop/checkout",
+					"nginx.ingress.kubernetes.io/proxy-read-timeout on the Ingress routing to service shop/checkout",
 				},
 			},
 		},
