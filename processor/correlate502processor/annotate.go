@@ -12,13 +12,13 @@ import (
 func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
 	a := lr.Attributes()
 	f := diagnose.Facts{
-		Time:                lr.Timestamp().AsTime(),
-		Origin:              str(a, schema.Origin),
-		Outcome:             str(a, schema.Outcome),
-		ErrorKind:           str(a, schema.ErrorKind),
-		ErrorMessage:        str(a, schema.ErrorMessage),
-		ErrorUpstream:       str(a, schema.ErrorUpstream),
-		UpstreamName:        str(a, schema.UpstreamName),
+		Time:          lr.Timestamp().AsTime(),
+		Origin:        str(a, schema.Origin),
+		Outcome:       str(a, schema.Outcome),
+		ErrorKind:     str(a, schema.ErrorKind),
+		ErrorMessage:  str(a, schema.ErrorMessage),
+		ErrorUpstream: str(a, schema.ErrorUpstream),
+		UpstreamName:  str(a, schema.UpstreamName),
 		Service: diagnose.ServiceRef{
 			Namespace: str(a, schema.UpstreamServiceNamespace),
 			Name:      str(a, schema.UpstreamServiceName),

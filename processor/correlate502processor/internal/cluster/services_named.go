@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ServicePort resolves a Service port that a proxy named outright (HAProxy
@@ -55,4 +56,41 @@ func (s *Store) ServicesForUpstreamAffixes(name string) []UpstreamMatch {
 		return strings.Compare(a.Service.Namespace+"/"+a.Service.Name, b.Service.Namespace+"/"+b.Service.Name)
 	})
 	return out
+}
+
+// ServiceOfEndpoint finds the Service whose endpoints listed pod ns/pod at
+// at (on port, when port > 0): the way back from an address to the Service
+// for proxies that log only the address (F5 NGINX Ingress Controller's
+// error log). Several Services may list one pod; the first by name wins.
+func (s *Store) ServiceOfEndpoint(ns, pod string, port int32, at time.Time) (UpstreamMatch, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var names []string
+	for k, hists := range s.endpoints {
+		if k.ns != ns {
+			continue
+		}
+		for ek, hist := range hists {
+			if ek.pod != pod {
+				continue
+			}
+			i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
+			if ok && !hist[i].gone && (port == 0 || slices.Contains(hist[i].state.Ports, port)) {
+				names = append(names, k.name)
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		svc := s.services[nsName{ns, n}]
+		if svc == nil {
+			continue
+		}
+		m := UpstreamMatch{Service: svc}
+		if len(svc.Spec.Ports) == 1 {
+			m.Port = svc.Spec.Ports[0]
+		}
+		return m, true
+	}
+	return UpstreamMatch{}, false
 }

@@ -232,6 +232,15 @@ func (j *judge) resolve() {
 		return
 	}
 	j.setPod(pod)
+	if j.svc == nil {
+		// The proxy logged an address but no name we could resolve (F5's
+		// default access log has none): the Service that listed this pod
+		// at the request's time is the one it routed to.
+		if m, ok := j.s.ServiceOfEndpoint(pod.Pod.Namespace, pod.Pod.Name, j.port, j.f.Time); ok {
+			j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
+			t.Namespace, t.Service, t.Port = m.Service.Namespace, m.Service.Name, j.svc.port
+		}
+	}
 }
 
 // upstreamService resolves the upstream name. When several Services make

@@ -1,0 +1,241 @@
+package correlate502processor
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
+)
+
+// receiverGolden is where the receiver pins its complete output for each
+// gateway's real capture (TestGolden, TestGatewayGolden).
+const receiverGolden = "../../receiver/k8s502receiver/testdata/golden"
+
+// failureCase is one failure as a gateway's capture shows it: which of the
+// receiver's records belong to it (by URL path), which Service port and
+// upstream port were involved.
+type failureCase struct {
+	pathPrefix string
+	namespace  string // "" is shop
+	service    string
+	port       int32 // Service port
+	target     int32 // the failing pod's port on 127.0.0.1
+	// minRecords: the capture holds at least this many failed requests of
+	// the case; a parser that stops producing them must fail the test.
+	minRecords int
+	// unnamed: the gateway's logs name neither the Service nor a pod for
+	// this failure (F5 sends a Service without endpoints to its sentinel
+	// 127.0.0.1:8181 and its default access log has no upstream name), so
+	// the cause is certain but the Service stays unknown.
+	unnamed bool
+}
+
+// gatewayCase is one gateway's capture and the same three failures in it.
+type gatewayCase struct {
+	gateway     string
+	golden      string
+	crash       failureCase // the only pod behind the address died and restarted
+	noEndpoints failureCase // the Service's selector matches no pod
+	appError    failureCase // the app answered 5xx itself
+}
+
+var gatewayCases = []gatewayCase{
+	{
+		gateway:     schema.GatewayIngressNginx,
+		golden:      "scenarios.yaml",
+		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 9001, minRecords: 10},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 5},
+		appError:    failureCase{pathPrefix: "/v1/ledger/app50", namespace: "finance", service: "ledger", port: 8080, target: 9007, minRecords: 2},
+	},
+	{
+		gateway:     schema.GatewayF5Nginx,
+		golden:      "gateway-f5-nginx-ingress.yaml",
+		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 9001, minRecords: 5},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
+	},
+}
+
+// TestSameCauseAcrossGateways feeds the receiver's records of each
+// gateway's real capture to the diagnosis, against a cluster that explains
+// each failure the same way for every gateway: a crashed pod gives
+// pod_crash, a Service whose selector matches nothing gives no_endpoints,
+// an app's own 5xx gives upstream_app_error — whatever proxy logged it.
+// The cluster is built per capture around the records' own times, since the
+// captures ran at different moments.
+func TestSameCauseAcrossGateways(t *testing.T) {
+	for _, gc := range gatewayCases {
+		t.Run(gc.gateway, func(t *testing.T) {
+			ld, err := golden.ReadLogs(filepath.Join(receiverGolden, gc.golden))
+			require.NoError(t, err)
+			recs := gatewayRecords(ld)
+			checkCase(t, gc, recs, gc.crash, schema.CausePodCrash, crashCluster)
+			checkCase(t, gc, recs, gc.noEndpoints, schema.CauseNoEndpoints, noEndpointsCluster)
+			if gc.appError.service != "" {
+				checkCase(t, gc, recs, gc.appError, schema.CauseUpstreamAppError, healthyCluster)
+			}
+		})
+	}
+}
+
+type record struct {
+	res pcommon.Map
+	lr  plog.LogRecord
+}
+
+func gatewayRecords(ld plog.Logs) []record {
+	var out []record
+	for i := 0; i < ld.ResourceLogs().Len(); i++ {
+		rl := ld.ResourceLogs().At(i)
+		for j := 0; j < rl.ScopeLogs().Len(); j++ {
+			lrs := rl.ScopeLogs().At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				out = append(out, record{rl.Resource().Attributes(), lrs.At(k)})
+			}
+		}
+	}
+	return out
+}
+
+// checkCase judges every failed record of the case and wants cause for
+// each; the record's own gateway attribute must be the case's.
+func checkCase(t *testing.T, gc gatewayCase, recs []record, fc failureCase, cause string, build func(fc failureCase, first, last time.Time) *cluster.Store) {
+	t.Helper()
+	var mine []record
+	for _, r := range recs {
+		p, _ := r.lr.Attributes().Get(schema.URLPath)
+		o, _ := r.lr.Attributes().Get(schema.Outcome)
+		if strings.HasPrefix(p.AsString(), fc.pathPrefix) && o.AsString() == schema.OutcomeFailed {
+			mine = append(mine, r)
+		}
+	}
+	require.GreaterOrEqual(t, len(mine), fc.minRecords, "%s: failed records under %s", gc.gateway, fc.pathPrefix)
+	first, last := mine[0].lr.Timestamp().AsTime(), mine[0].lr.Timestamp().AsTime()
+	for _, r := range mine {
+		at := r.lr.Timestamp().AsTime()
+		if at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	store := build(fc, first, last)
+	cfg := diagnose.Config{Lookback: 10 * time.Minute, After: 5 * time.Second}
+	for _, r := range mine {
+		g, _ := r.lr.Attributes().Get(schema.Gateway)
+		require.Equal(t, gc.gateway, g.AsString())
+		res := diagnose.Diagnose(factsOf(r.res, r.lr), store, cfg)
+		assert.Equal(t, cause, res.Cause, "%s %s: evidence %q, ruled out %q", gc.gateway, fc.pathPrefix, res.Evidence, res.RuledOut)
+		if !fc.unnamed {
+			assert.Equal(t, fc.service, res.Target.Service, "%s: target service", gc.gateway)
+		}
+		if cause == schema.CausePodCrash || cause == schema.CauseUpstreamAppError {
+			assert.Equal(t, fc.service+"-0", res.Target.Pod, "%s: target pod", gc.gateway)
+		}
+		assert.NotEmpty(t, res.Remediation)
+	}
+}
+
+func (fc failureCase) ns() string {
+	if fc.namespace == "" {
+		return "shop"
+	}
+	return fc.namespace
+}
+
+func testPod(ns, name, app string, port int32, created time.Time) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID("uid-" + ns + "-" + name), Labels: map[string]string{"app": app},
+			CreationTimestamp: metav1.NewTime(created)},
+		Spec: corev1.PodSpec{NodeName: "node-a", Containers: []corev1.Container{{Name: "app", Ports: []corev1.ContainerPort{{ContainerPort: port}}}}},
+		Status: corev1.PodStatus{
+			Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}},
+			Conditions:        []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(created)}},
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "app", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(created)}}}},
+		},
+	}
+}
+
+func testService(fc failureCase, selector string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: fc.ns(), Name: fc.service, UID: types.UID("uid-svc-" + fc.service)},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": selector},
+			Ports: []corev1.ServicePort{{Name: "http", Port: fc.port}}},
+	}
+}
+
+func testSlice(fc failureCase, ready bool, port int32, pods ...string) *discoveryv1.EndpointSlice {
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Namespace: fc.ns(), Name: fc.service + "-abc12", Labels: map[string]string{discoveryv1.LabelServiceName: fc.service}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: &port}},
+	}
+	for _, p := range pods {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+			Addresses:  []string{"127.0.0.1"},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: fc.ns(), Name: p},
+		})
+	}
+	return es
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// crashCluster: the Service's one pod at 127.0.0.1:<target> was killed
+// (exit 137) a second before the first failure, was unready while down,
+// and came back after the last.
+func crashCluster(fc failureCase, first, last time.Time) *cluster.Store {
+	s := cluster.NewStore(10 * time.Minute)
+	created := first.Add(-5 * time.Minute)
+	s.Apply(testService(fc, fc.service), false, created)
+	pod := testPod(fc.ns(), fc.service+"-0", fc.service, fc.target, created)
+	s.Apply(pod, false, created)
+	s.Apply(testSlice(fc, true, fc.target, pod.Name), false, created)
+	killed := first.Add(-time.Second)
+	down := pod.DeepCopy()
+	down.Status.Conditions[0].Status, down.Status.Conditions[0].LastTransitionTime = corev1.ConditionFalse, metav1.NewTime(killed)
+	down.Status.ContainerStatuses[0] = corev1.ContainerStatus{Name: "app", RestartCount: 1,
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+			Reason: "Error", ExitCode: 137, StartedAt: metav1.NewTime(created), FinishedAt: metav1.NewTime(killed)}}}
+	s.Apply(down, false, killed)
+	s.Apply(testSlice(fc, false, fc.target, pod.Name), false, killed)
+	return s
+}
+
+// noEndpointsCluster: the Service selects app=<service>, the only pod is
+// labelled app=<service>-v2.
+func noEndpointsCluster(fc failureCase, first, _ time.Time) *cluster.Store {
+	s := cluster.NewStore(10 * time.Minute)
+	created := first.Add(-5 * time.Minute)
+	s.Apply(testService(fc, fc.service), false, created)
+	s.Apply(testPod(fc.ns(), fc.service+"-v2-0", fc.service+"-v2", 8080, created), false, created)
+	s.Apply(testSlice(fc, true, 8080), false, created)
+	return s
+}
+
+// healthyCluster: one Ready pod behind the Service, nothing happened.
+func healthyCluster(fc failureCase, first, _ time.Time) *cluster.Store {
+	s := cluster.NewStore(10 * time.Minute)
+	created := first.Add(-5 * time.Minute)
+	s.Apply(testService(fc, fc.service), false, created)
+	pod := testPod(fc.ns(), fc.service+"-0", fc.service, fc.target, created)
+	s.Apply(pod, false, created)
+	s.Apply(testSlice(fc, true, fc.target, pod.Name), false, created)
+	return s
+}
