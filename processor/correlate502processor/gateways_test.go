@@ -42,6 +42,8 @@ type failureCase struct {
 	// 127.0.0.1:8181 and its default access log has no upstream name), so
 	// the cause is certain but the Service stays unknown.
 	unnamed bool
+	// outcome of the case's records; "" is failed.
+	outcome string
 }
 
 // gatewayCase is one gateway's capture and the same three failures in it.
@@ -67,6 +69,38 @@ var gatewayCases = []gatewayCase{
 		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 9001, minRecords: 5},
 		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
 	},
+	{
+		// haproxytech logs the server slot (SRV_1), not its address: the
+		// processor judges the Service's endpoint that crashed.
+		gateway:     schema.GatewayHAProxy,
+		golden:      "gateway-haproxytech.yaml",
+		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3},
+		appError:    failureCase{pathPrefix: "/api/checkout/pay/app502/", service: "checkout", port: 8080, target: 9008, minRecords: 2},
+	},
+	{
+		// HAProxy Ingress redispatched every crashed attempt to the other
+		// endpoint: the clients got 200s, the records read "recovered".
+		gateway:     schema.GatewayHAProxy,
+		golden:      "gateway-haproxy-ingress.yaml",
+		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 2, outcome: schema.OutcomeRecovered},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3},
+		appError:    failureCase{pathPrefix: "/api/checkout/pay/app502/", service: "checkout", port: 8080, target: 9008, minRecords: 2},
+	},
+	{
+		// Traefik's 503 for a Service without servers names no service.
+		gateway:     schema.GatewayTraefik,
+		golden:      "gateway-traefik-json.yaml",
+		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 10},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
+		appError:    failureCase{pathPrefix: "/api/checkout/pay/app502/", service: "checkout", port: 8080, target: 9008, minRecords: 2},
+	},
+	{
+		gateway:     schema.GatewayTraefik,
+		golden:      "gateway-traefik-common.yaml",
+		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 10},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
+	},
 }
 
 // TestSameCauseAcrossGateways feeds the receiver's records of each
@@ -78,7 +112,7 @@ var gatewayCases = []gatewayCase{
 // captures ran at different moments.
 func TestSameCauseAcrossGateways(t *testing.T) {
 	for _, gc := range gatewayCases {
-		t.Run(gc.gateway, func(t *testing.T) {
+		t.Run(strings.TrimSuffix(gc.golden, ".yaml"), func(t *testing.T) {
 			ld, err := golden.ReadLogs(filepath.Join(receiverGolden, gc.golden))
 			require.NoError(t, err)
 			recs := gatewayRecords(ld)
@@ -116,9 +150,16 @@ func checkCase(t *testing.T, gc gatewayCase, recs []record, fc failureCase, caus
 	t.Helper()
 	var mine []record
 	for _, r := range recs {
-		p, _ := r.lr.Attributes().Get(schema.URLPath)
-		o, _ := r.lr.Attributes().Get(schema.Outcome)
-		if strings.HasPrefix(p.AsString(), fc.pathPrefix) && o.AsString() == schema.OutcomeFailed {
+		p, okp := r.lr.Attributes().Get(schema.URLPath)
+		o, oko := r.lr.Attributes().Get(schema.Outcome)
+		if !okp || !oko {
+			continue
+		}
+		want := fc.outcome
+		if want == "" {
+			want = schema.OutcomeFailed
+		}
+		if strings.HasPrefix(p.AsString(), fc.pathPrefix) && o.AsString() == want {
 			mine = append(mine, r)
 		}
 	}

@@ -6,8 +6,11 @@ import (
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/envoy"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/haproxy"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/traefik"
 )
 
 // gatewaySpec is what the format option selects: where the proxy's logs
@@ -40,6 +43,36 @@ var gateways = map[string]gatewaySpec{
 	schema.GatewayNginx: {
 		// A plain nginx can run anywhere: include must be given.
 		nginxFormat: nginx.CombinedFormat,
+	},
+	schema.GatewayHAProxy: {
+		include: haproxy.DefaultInclude,
+		compile: func(lf string) (func() gateway.Parser, error) {
+			f, err := haproxy.Compile(lf)
+			if err != nil {
+				return nil, err
+			}
+			return f.NewParser, nil
+		},
+	},
+	schema.GatewayTraefik: {
+		include: traefik.DefaultInclude,
+		compile: func(lf string) (func() gateway.Parser, error) {
+			f, err := traefik.Compile(lf)
+			if err != nil {
+				return nil, err
+			}
+			return f.NewParser, nil
+		},
+	},
+	schema.GatewayEnvoy: {
+		include: envoy.DefaultInclude,
+		compile: func(lf string) (func() gateway.Parser, error) {
+			f, err := envoy.Compile(lf)
+			if err != nil {
+				return nil, err
+			}
+			return f.NewParser, nil
+		},
 	},
 }
 

@@ -29,6 +29,15 @@ type gatewayFixture struct {
 
 var gatewayFixtures = []gatewayFixture{
 	{name: "f5-nginx-ingress", format: "f5-nginx-ingress", dir: "testdata/nginx-ingress-f5"},
+	{name: "haproxytech", format: "haproxy", dir: "testdata/haproxy/haproxytech"},
+	{name: "haproxy-ingress", format: "haproxy", dir: "testdata/haproxy/haproxy-ingress"},
+	{name: "traefik-common", format: "traefik", dir: "testdata/traefik/text"},
+	// Traefik returns 500 for malformed responses and failed TLS
+	// verification: its README tells users to watch 500 too.
+	{name: "traefik-json", format: "traefik", dir: "testdata/traefik/json", extra: func(c *Config) { c.Statuses = []int{500, 502, 503, 504} }},
+	// Not a capture: lines built from Envoy's, Istio's, Envoy Gateway's and
+	// Contour's documented formats (testdata/envoy/README.md).
+	{name: "envoy-documented-formats", format: "envoy", dir: "testdata/envoy"},
 }
 
 // TestGatewayGolden runs the receiver over each gateway's real CRI log from
@@ -39,13 +48,16 @@ var gatewayFixtures = []gatewayFixture{
 func TestGatewayGolden(t *testing.T) {
 	for _, gf := range gatewayFixtures {
 		t.Run(gf.name, func(t *testing.T) {
-			src := findPodLog(t, gf.dir)
-			rel, err := filepath.Rel(gf.dir, src)
-			require.NoError(t, err)
 			root := t.TempDir()
-			path := filepath.Join(root, rel)
-			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-			lines := copyFile(t, src, path)
+			var lines int64
+			for _, src := range findPodLogs(t, gf.dir) {
+				rel, err := filepath.Rel(gf.dir, src)
+				require.NoError(t, err)
+				path := filepath.Join(root, rel)
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				lines += copyFile(t, src, path)
+			}
+			path := filepath.Join(root, "var", "log", "pods", "*", "*", "*.log")
 
 			tt := componenttest.NewTelemetry()
 			t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
@@ -76,8 +88,8 @@ func TestGatewayGolden(t *testing.T) {
 	}
 }
 
-// findPodLog returns the one CRI file under dir/var/log/pods.
-func findPodLog(t *testing.T, dir string) string {
+// findPodLogs returns the container logs under dir/var/log/pods.
+func findPodLogs(t *testing.T, dir string) []string {
 	t.Helper()
 	var found []string
 	require.NoError(t, filepath.WalkDir(filepath.Join(dir, "var", "log", "pods"), func(p string, d os.DirEntry, err error) error {
@@ -86,6 +98,6 @@ func findPodLog(t *testing.T, dir string) string {
 		}
 		return err
 	}))
-	require.Len(t, found, 1, "pod logs under %s", dir)
-	return found[0]
+	require.NotEmpty(t, found, "pod logs under %s", dir)
+	return found
 }

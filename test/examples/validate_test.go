@@ -105,6 +105,19 @@ func TestExampleConfigsValidate(t *testing.T) {
 			extra: map[string]string{"DEMO_LOGS": filepath.Join(root, "examples", "demo", "var", "log", "pods")},
 		},
 	}
+	gateways, err := filepath.Glob(examplePath(t, "gateways", "*.yaml"))
+	if err != nil || len(gateways) == 0 {
+		t.Fatalf("examples/gateways: %v (%d files)", err, len(gateways))
+	}
+	for _, g := range gateways {
+		g := g
+		cases = append(cases, struct {
+			name    string
+			configs func(t *testing.T) []string
+			dir     string
+			extra   map[string]string
+		}{name: "gateways/" + filepath.Base(g), configs: func(t *testing.T) []string { return []string{agentConfig(t), readFile(t, g)} }})
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
