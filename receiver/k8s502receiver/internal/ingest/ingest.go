@@ -64,6 +64,7 @@ type Source struct {
 	parser  gateway.Parser
 	parsed  gateway.Parsed
 	joins   bool
+	watched func(int) bool // the method value, made once: per line it would allocate
 	verify  nginx.Fields
 	recent  *recent
 	batch   batchCounts
@@ -83,6 +84,7 @@ func (in *Ingest) NewSource(key string) *Source {
 	if in.cfg.NewParser != nil {
 		s.parser = in.cfg.NewParser()
 		s.joins = gateway.Joins(s.parser)
+		s.watched = in.cfg.Watched.Has
 	} else {
 		s.recent = newRecent()
 	}
@@ -245,8 +247,7 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 func (in *Ingest) gatewayLine(s *Source, l container.Line, msg []byte, now time.Time) {
 	p := &s.parsed
 	p.Reset()
-	watched := in.cfg.Watched
-	switch s.parser.Parse(msg, l.Stream == container.Stderr, watched.Has, p) {
+	switch s.parser.Parse(msg, l.Stream == container.Stderr, s.watched, p) {
 	case gateway.Other:
 		in.Counters.SkippedOther.Add(1)
 	case gateway.Uninteresting:

@@ -1,7 +1,7 @@
 // Package traefik reads the stdout of a Traefik v3 pod: its access log
 // (format "common" or "json") interleaved with its general log (colourised
 // text or JSON). Traefik names no request in its own error lines, and its
-// access line carries no error text, so the two are joined (see joinKey).
+// access line carries no error text, so the two are joined (see appendJoinKey).
 //
 // Both access formats are detected per line rather than configured: one pod
 // can switch format on a restart without the receiver's config following,
@@ -30,7 +30,7 @@ type Format struct{}
 // recognised line by line, and no user-defined one to describe.
 func Compile(logFormat string) (*Format, error) {
 	if logFormat != "" {
-		return nil, errors.New("Traefik's access log is either json or common (accessLog.format) and both are detected per line; leave log_format empty")
+		return nil, errors.New("must be empty for traefik: its access log is json or common (accessLog.format), and the format is detected per line")
 	}
 	return &Format{}, nil
 }
