@@ -44,12 +44,22 @@ type failureCase struct {
 	unnamed bool
 	// outcome of the case's records; "" is failed.
 	outcome string
+	podIP   string // "" is 127.0.0.1, where the captures' upstreams listened
+}
+
+func (fc failureCase) ip() string {
+	if fc.podIP == "" {
+		return "127.0.0.1"
+	}
+	return fc.podIP
 }
 
 // gatewayCase is one gateway's capture and the same three failures in it.
 type gatewayCase struct {
 	gateway     string
 	golden      string
+	name        string      // subtest; "" is the golden file's name
+	requestIDs  string      // only records whose request id starts so ("" is all)
 	crash       failureCase // the only pod behind the address died and restarted
 	noEndpoints failureCase // the Service's selector matches no pod
 	appError    failureCase // the app answered 5xx itself
@@ -59,6 +69,7 @@ var gatewayCases = []gatewayCase{
 	{
 		gateway:     schema.GatewayIngressNginx,
 		golden:      "scenarios.yaml",
+		name:        "ingress-nginx",
 		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 9001, minRecords: 10},
 		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 5},
 		appError:    failureCase{pathPrefix: "/v1/ledger/app50", namespace: "finance", service: "ledger", port: 8080, target: 9007, minRecords: 2},
@@ -101,6 +112,36 @@ var gatewayCases = []gatewayCase{
 		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 10},
 		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
 	},
+	// Envoy: no real capture (no binary can run here); the records come
+	// from lines built to Envoy's, Istio's, Envoy Gateway's and Contour's
+	// documented formats.
+	{
+		// Envoy Gateway's clusters name the HTTPRoute, not the Service: the
+		// Service comes from the endpoint behind the address; UH names none.
+		gateway: schema.GatewayEnvoy, golden: "gateway-envoy-documented-formats.yaml", name: "envoy-envoy-gateway", requestIDs: "eg",
+		crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/inventory/items/SKU-14429", service: "inventory", port: 8080, minRecords: 1, unnamed: true},
+		appError:    failureCase{pathPrefix: "/api/orders/503", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1},
+	},
+	{
+		gateway: schema.GatewayEnvoy, golden: "gateway-envoy-documented-formats.yaml", name: "envoy-istio", requestIDs: "is",
+		crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/inventory/items/SKU-14429", service: "inventory", port: 8080, minRecords: 1},
+		appError:    failureCase{pathPrefix: "/api/orders/503", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1},
+	},
+	{
+		// Envoy's default format (Contour's default) logs no cluster at all.
+		gateway: schema.GatewayEnvoy, golden: "gateway-envoy-documented-formats.yaml", name: "envoy-contour", requestIDs: "co",
+		crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/inventory/items/SKU-14429", service: "inventory", port: 8080, minRecords: 1, unnamed: true},
+		appError:    failureCase{pathPrefix: "/api/orders/503", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1},
+	},
+	{
+		gateway: schema.GatewayEnvoy, golden: "gateway-envoy-documented-formats.yaml", name: "envoy-contour-json", requestIDs: "cj",
+		crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/inventory/items/SKU-14429", service: "inventory", port: 8080, minRecords: 1},
+		appError:    failureCase{pathPrefix: "/api/orders/503", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1},
+	},
 }
 
 // TestSameCauseAcrossGateways feeds the receiver's records of each
@@ -112,7 +153,11 @@ var gatewayCases = []gatewayCase{
 // captures ran at different moments.
 func TestSameCauseAcrossGateways(t *testing.T) {
 	for _, gc := range gatewayCases {
-		t.Run(strings.TrimSuffix(gc.golden, ".yaml"), func(t *testing.T) {
+		name := gc.name
+		if name == "" {
+			name = strings.TrimSuffix(gc.golden, ".yaml")
+		}
+		t.Run(name, func(t *testing.T) {
 			ld, err := golden.ReadLogs(filepath.Join(receiverGolden, gc.golden))
 			require.NoError(t, err)
 			recs := gatewayRecords(ld)
@@ -153,6 +198,9 @@ func checkCase(t *testing.T, gc gatewayCase, recs []record, fc failureCase, caus
 		p, okp := r.lr.Attributes().Get(schema.URLPath)
 		o, oko := r.lr.Attributes().Get(schema.Outcome)
 		if !okp || !oko {
+			continue
+		}
+		if id, _ := r.lr.Attributes().Get(schema.RequestID); gc.requestIDs != "" && !strings.HasPrefix(id.AsString(), gc.requestIDs) {
 			continue
 		}
 		want := fc.outcome
@@ -198,13 +246,13 @@ func (fc failureCase) ns() string {
 	return fc.namespace
 }
 
-func testPod(ns, name, app string, port int32, created time.Time) *corev1.Pod {
+func testPod(ns, name, ip, app string, port int32, created time.Time) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID("uid-" + ns + "-" + name), Labels: map[string]string{"app": app},
 			CreationTimestamp: metav1.NewTime(created)},
 		Spec: corev1.PodSpec{NodeName: "node-a", Containers: []corev1.Container{{Name: "app", Ports: []corev1.ContainerPort{{ContainerPort: port}}}}},
 		Status: corev1.PodStatus{
-			Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}},
+			Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 			Conditions:        []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(created)}},
 			ContainerStatuses: []corev1.ContainerStatus{{Name: "app", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(created)}}}},
 		},
@@ -227,7 +275,7 @@ func testSlice(fc failureCase, ready bool, port int32, pods ...string) *discover
 	}
 	for _, p := range pods {
 		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
-			Addresses:  []string{"127.0.0.1"},
+			Addresses:  []string{fc.ip()},
 			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
 			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: fc.ns(), Name: p},
 		})
@@ -244,7 +292,7 @@ func crashCluster(fc failureCase, first, last time.Time) *cluster.Store {
 	s := cluster.NewStore(10 * time.Minute)
 	created := first.Add(-5 * time.Minute)
 	s.Apply(testService(fc, fc.service), false, created)
-	pod := testPod(fc.ns(), fc.service+"-0", fc.service, fc.target, created)
+	pod := testPod(fc.ns(), fc.service+"-0", fc.ip(), fc.service, fc.target, created)
 	s.Apply(pod, false, created)
 	s.Apply(testSlice(fc, true, fc.target, pod.Name), false, created)
 	killed := first.Add(-time.Second)
@@ -265,7 +313,7 @@ func noEndpointsCluster(fc failureCase, first, _ time.Time) *cluster.Store {
 	s := cluster.NewStore(10 * time.Minute)
 	created := first.Add(-5 * time.Minute)
 	s.Apply(testService(fc, fc.service), false, created)
-	s.Apply(testPod(fc.ns(), fc.service+"-v2-0", fc.service+"-v2", 8080, created), false, created)
+	s.Apply(testPod(fc.ns(), fc.service+"-v2-0", fc.ip(), fc.service+"-v2", 8080, created), false, created)
 	s.Apply(testSlice(fc, true, 8080), false, created)
 	return s
 }
@@ -275,7 +323,7 @@ func healthyCluster(fc failureCase, first, _ time.Time) *cluster.Store {
 	s := cluster.NewStore(10 * time.Minute)
 	created := first.Add(-5 * time.Minute)
 	s.Apply(testService(fc, fc.service), false, created)
-	pod := testPod(fc.ns(), fc.service+"-0", fc.service, fc.target, created)
+	pod := testPod(fc.ns(), fc.service+"-0", fc.ip(), fc.service, fc.target, created)
 	s.Apply(pod, false, created)
 	s.Apply(testSlice(fc, true, fc.target, pod.Name), false, created)
 	return s
