@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -142,6 +143,50 @@ func (s *logSink) close() {
 		_ = s.docker.Close()
 	}
 }
+
+// createCRIFile creates (truncating) <root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log,
+// the path the kubelet gives a container's first log file.
+func createCRIFile(root, namespace, pod, uid, container string) (string, *os.File, error) {
+	dir := filepath.Join(root, "var", "log", "pods", namespace+"_"+pod+"_"+uid, container)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, "0.log")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, f, nil
+}
+
+// CRILog is the container runtime's side of one container's log, for
+// harnesses of other proxies: every stream copied into it lands in one
+// containerd CRI file, exactly as nginx's streams do here.
+type CRILog struct {
+	// Path is <root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log.
+	Path string
+	sink *logSink
+}
+
+// CreateCRILog creates the CRI file of a container; uid "" makes a random
+// pod UID.
+func CreateCRILog(root, namespace, pod, uid, container string) (*CRILog, error) {
+	if uid == "" {
+		uid = randomUUID()
+	}
+	path, f, err := createCRIFile(root, namespace, pod, uid, container)
+	if err != nil {
+		return nil, err
+	}
+	return &CRILog{Path: path, sink: &logSink{cri: f}}, nil
+}
+
+// Copy reads stream ("stdout" or "stderr") from r until EOF and writes each
+// line as CRI records the moment it is read. Run one Copy per stream.
+func (l *CRILog) Copy(stream string, r io.Reader) { l.sink.copyStream(stream, r) }
+
+// Close closes the file; call it after every Copy has returned.
+func (l *CRILog) Close() { l.sink.close() }
 
 // Record is one line of a CRI log file.
 type Record struct {

@@ -198,16 +198,12 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 }
 
 func openSink(cfg Config, n *Nginx) (*logSink, error) {
-	podDir := filepath.Join(cfg.Root, "var", "log", "pods", cfg.Namespace+"_"+cfg.Pod+"_"+cfg.PodUID, cfg.Container)
-	if err := os.MkdirAll(podDir, 0o755); err != nil {
+	var cri *os.File
+	var err error
+	if n.CRIPath, cri, err = createCRIFile(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container); err != nil {
 		return nil, err
 	}
-	n.CRIPath = filepath.Join(podDir, "0.log")
 	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	cri, err := os.OpenFile(n.CRIPath, flags, 0o640)
-	if err != nil {
-		return nil, err
-	}
 	s := &logSink{cri: cri}
 	if cfg.DockerJSON {
 		id := randomHex(32)
