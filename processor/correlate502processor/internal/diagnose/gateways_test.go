@@ -121,8 +121,10 @@ func TestServiceFromEndpoint(t *testing.T) {
 func TestSaturated(t *testing.T) {
 	run(t, schema.ErrQueueTimeout, `HAProxy termination state "sQ--": the request waited for a free server slot (maxconn) longer than timeout queue`, []testCase{
 		{
-			name:  "queue timeout",
-			facts: func(f *Facts) { f.Gateway, f.Status, f.Addresses, f.ErrorUpstream = schema.GatewayHAProxy, 503, nil, "" },
+			name: "queue timeout",
+			facts: func(f *Facts) {
+				f.Gateway, f.Status, f.Addresses, f.ErrorUpstream = schema.GatewayHAProxy, 503, nil, ""
+			},
 			want: want{
 				cause: schema.CauseUpstreamTimeout, confidence: schema.ConfidenceHigh,
 				evidence:    []string{"HAProxy waited for a free connection slot"},
