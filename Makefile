@@ -99,10 +99,15 @@ lint:
 # run in one process on the same 201,527-line file; the ratio is printed last.
 bench:
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime 3x \
-		./receiver/k8s502receiver/internal/ingest/ ./test/bench/ ./processor/... | tee bench.out
+		./receiver/k8s502receiver/internal/ingest/ ./receiver/k8s502receiver/internal/haproxy/ \
+		./receiver/k8s502receiver/internal/traefik/ ./receiver/k8s502receiver/internal/envoy/ \
+		./test/bench/ ./processor/... | tee bench.out
 	@awk '/lines\/s/ { for (i = 1; i < NF; i++) if ($$(i+1) == "lines/s") v[$$1] = $$i } \
 	     END { for (k in v) if (k ~ /K8s502Receiver/) r = v[k]; else if (k ~ /PeerPipeline/) p = v[k]; \
-	           if (p > 0) printf "receiver/peer (same run) = %.1fx\n", r / p }' bench.out
+	           if (p > 0) printf "receiver/peer (same run) = %.1fx\n", r / p; \
+	           for (k in v) if (k ~ /GatewayMix\/ingress-nginx/) n = v[k]; \
+	           for (k in v) if (k ~ /GatewayMix\// && n > 0) { g = k; sub(/.*GatewayMix\//, "", g); sub(/-[0-9]+$$/, "", g); \
+	             printf "%s / ingress-nginx at 1%% failures (same run) = %.2f\n", g, v[k] / n } }' bench.out
 
 .PHONY: e2e
 # Real etcd, kube-apiserver and VictoriaLogs (built once into a version-keyed

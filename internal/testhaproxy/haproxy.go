@@ -208,12 +208,25 @@ func (h *HAProxy) waitListening() error {
 
 // Reload sends SIGUSR2 to the master, the reload the controllers trigger:
 // a new worker starts with every server UP, the old one logs its proxies
-// stopped.
+// stopped. It returns once the master has loaded the config again (its
+// "Loading success." notice): the master re-executes itself to reload, and
+// a signal sent meanwhile can be lost.
 func (h *HAProxy) Reload(t testing.TB) {
 	t.Helper()
+	loaded := func() int {
+		n := 0
+		for _, l := range h.StderrLines(t) {
+			if strings.Contains(l, "Loading success.") {
+				n++
+			}
+		}
+		return n
+	}
+	before := loaded()
 	if err := h.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
 		t.Fatalf("testhaproxy: reload: %v", err)
 	}
+	h.poll(t, func() bool { return loaded() > before }, func() string { return "the master's Loading success. after the reload" })
 }
 
 // Stop soft-stops HAProxy (SIGUSR1 to the master) and waits until

@@ -58,7 +58,7 @@ func readLabels(t *testing.T, path string) []label {
 	return out
 }
 
-func readLines(t *testing.T, path string) [][]byte {
+func readLines(t testing.TB, path string) [][]byte {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var out [][]byte
