@@ -30,7 +30,7 @@ func istioService(c string) event.Service {
 		return event.Service{}
 	}
 	labels := strings.Split(parts[3], ".")
-	if len(labels) < 4 || labels[2] != "svc" || !isDNSLabel(labels[0]) || !isDNSLabel(labels[1]) {
+	if len(labels) < 4 || labels[2] != "svc" || !event.IsDNSLabel(labels[0]) || !event.IsDNSLabel(labels[1]) {
 		return event.Service{}
 	}
 	return event.Service{Namespace: labels[1], Name: labels[0], Port: parts[1]}
@@ -40,7 +40,7 @@ func istioService(c string) event.Service {
 // Clustername: the hash is hex).
 func contourService(c string) event.Service {
 	parts := strings.Split(c, "/")
-	if !isDNSLabel(parts[0]) || !isDNSLabel(parts[1]) || !isNumber(parts[2]) || !isHex(parts[3]) {
+	if !event.IsDNSLabel(parts[0]) || !event.IsDNSLabel(parts[1]) || !isNumber(parts[2]) || !isHex(parts[3]) {
 		return event.Service{}
 	}
 	return event.Service{Namespace: parts[0], Name: parts[1], Port: parts[2]}
@@ -51,7 +51,7 @@ func contourService(c string) event.Service {
 // two of them split it without doubt.
 func contourAltStat(c string) event.Service {
 	parts := strings.Split(c, "_")
-	if !isDNSLabel(parts[0]) || !isDNSLabel(parts[1]) || !isNumber(parts[2]) {
+	if !event.IsDNSLabel(parts[0]) || !event.IsDNSLabel(parts[1]) || !isNumber(parts[2]) {
 		return event.Service{}
 	}
 	return event.Service{Namespace: parts[0], Name: parts[1], Port: parts[2]}
@@ -62,7 +62,7 @@ func contourAltStat(c string) event.Service {
 func gatewayRoute(c string) string {
 	parts := strings.Split(c, "/")
 	if len(parts) != 5 || parts[3] != "rule" || !isNumber(parts[4]) || !strings.HasSuffix(parts[0], "route") ||
-		!isDNSLabel(parts[1]) || parts[2] == "" {
+		!event.IsDNSLabel(parts[1]) || parts[2] == "" {
 		return ""
 	}
 	return strings.Join(parts[:3], "/")
@@ -87,20 +87,6 @@ func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// isDNSLabel is RFC 1123's label, what namespaces and Service names are.
-func isDNSLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			return false
 		}
 	}

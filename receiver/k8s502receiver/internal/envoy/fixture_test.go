@@ -14,6 +14,7 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/ingest"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/record"
@@ -196,7 +197,7 @@ func checkRecord(t *testing.T, l label, r join.Request) {
 }
 
 func atoi(s string) int {
-	n, _ := atoiStatus([]byte(s))
+	n, _ := event.ParseStatus([]byte(s))
 	return n
 }
 

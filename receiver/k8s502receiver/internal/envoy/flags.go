@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
 )
 
 // flag is one %RESPONSE_FLAGS% code (source/common/stream_info/utility.h),
@@ -234,7 +235,7 @@ func lower(c byte) byte {
 // wanted decides from status, flags and details alone whether the line
 // deserves a record: a watched status, or a stated upstream failure.
 func wanted(line []byte, v *values, watched func(int) bool) bool {
-	if st, ok := atoiStatus(v.raw(line, fStatus)); ok && watched(st) {
+	if st, ok := event.ParseStatus(v.raw(line, fStatus)); ok && watched(st) {
 		return true
 	}
 	if v[fFlags].set || v[fFlagsLong].set {

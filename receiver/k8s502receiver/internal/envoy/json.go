@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
 )
 
 // autoKeys are the JSON keys of the products' default JSON formats, all
@@ -138,7 +140,7 @@ func scanJSON(line []byte, keys map[string]field, v *values, watched func(int) b
 		}
 		if f != fNone && sp.set {
 			if f == fStatus {
-				if _, ok := atoiStatus(line[sp.lo:sp.hi]); !ok {
+				if _, ok := event.ParseStatus(line[sp.lo:sp.hi]); !ok {
 					return jsonBroken
 				}
 			}

@@ -91,7 +91,7 @@ func (pr *parser) text(line []byte, watched func(int) bool) gateway.Kind {
 func (pr *parser) fill(line []byte, p *gateway.Parsed) {
 	v, a := &pr.v, &p.Access
 	str := func(f field) string { return v.str(line, f, &pr.scratch) }
-	a.Status, _ = atoiStatus(v.raw(line, fStatus))
+	a.Status, _ = event.ParseStatus(v.raw(line, fStatus))
 	a.Time = parseTime(v.raw(line, fStartTime))
 	a.BodyBytes = atoi64(v.raw(line, fBytesOut))
 	a.RequestLength = atoi64(v.raw(line, fBytesIn))

@@ -3,6 +3,7 @@ package envoy
 import (
 	"bytes"
 
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/jsonstr"
 )
 
@@ -24,7 +25,7 @@ func (v *values) setText(f field, line []byte, lo, hi int) bool {
 	b := line[lo:hi]
 	switch f {
 	case fStatus:
-		if _, ok := atoiStatus(b); !ok {
+		if _, ok := event.ParseStatus(b); !ok {
 			return false
 		}
 	case fStartTime:
@@ -60,22 +61,6 @@ func (v *values) str(line []byte, f field, scratch *[]byte) string {
 		b = *scratch
 	}
 	return string(b)
-}
-
-// atoiStatus reads a response code: Envoy logs 0 when no response was sent
-// (the client left first).
-func atoiStatus(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 3 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }
 
 // atoi64 reads a non-negative count; -1 when absent or not a number.

@@ -142,3 +142,36 @@ func ProtocolVersion(p string) string {
 	}
 	return p
 }
+
+// ParseStatus reads an HTTP status as proxies log it: up to three digits
+// ("009" is nginx's HTTP/0.9 pass-through, "0" Envoy's "no response").
+func ParseStatus(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 3 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// IsDNSLabel reports whether s is an RFC 1123 label, what Kubernetes allows
+// in namespace, Service and port names. Proxies that build upstream names
+// from them with separators outside that alphabet ('_', '/', '|', '.') can
+// be split without ambiguity.
+func IsDNSLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -35,22 +35,8 @@ func service(backend string) (event.Service, bool) {
 	default:
 		return event.Service{}, false
 	}
-	if !dnsLabel(s.Namespace) || !dnsLabel(s.Name) || !dnsLabel(s.Port) || s.Name == "default-local-service" {
+	if !event.IsDNSLabel(s.Namespace) || !event.IsDNSLabel(s.Name) || !event.IsDNSLabel(s.Port) || s.Name == "default-local-service" {
 		return event.Service{}, false
 	}
 	return s, true
-}
-
-// dnsLabel: what Kubernetes allows in namespace, Service and port names.
-func dnsLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

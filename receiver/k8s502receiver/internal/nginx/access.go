@@ -147,21 +147,7 @@ func isListSeparator(b []byte, idx int, lit []byte) bool {
 
 // Status returns the final status; ok is false when it is absent or not a
 // number.
-func (l *Fields) Status() (int, bool) { return atoi3(l.get(fStatus)) }
-
-func atoi3(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 3 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
+func (l *Fields) Status() (int, bool) { return event.ParseStatus(l.get(fStatus)) }
 
 // MayHaveStatus is the pre-filter's test for the upstream statuses: false
 // means no attempt's status satisfies match. When $upstream_status lies
@@ -201,7 +187,7 @@ func (l *Fields) AnyUpstreamStatus(match func(int) bool) bool {
 	v := l.get(fUpstreamStatus)
 	for len(v) > 0 {
 		item, rest := nextItem(v)
-		if n, ok := atoi3(item); ok && match(n) {
+		if n, ok := event.ParseStatus(item); ok && match(n) {
 			return true
 		}
 		v = rest
