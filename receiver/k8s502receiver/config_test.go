@@ -71,6 +71,15 @@ func TestLoadConfig(t *testing.T) {
 				Join:             JoinConfig{Window: 90 * time.Second, Hold: 500 * time.Millisecond, MaxPending: 2000},
 			},
 		},
+		{
+			id: component.NewIDWithName(metadata.Type, "haproxy"),
+			want: func() *Config {
+				c := NewFactory().CreateDefaultConfig().(*Config)
+				c.Format = "haproxy"
+				c.StorageID = &storageID
+				return c
+			}(),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {
@@ -117,6 +126,11 @@ func TestValidateRejects(t *testing.T) {
 	}{
 		{"no include for plain nginx", func(c *Config) { c.Format = "nginx" }, "include"},
 		{"unknown format", func(c *Config) { c.Format = "apache" }, "format"},
+		{"haproxy format with an unknown variable", func(c *Config) { c.Format, c.LogFormat = "haproxy", "%ci %ST %zz" }, "log_format"},
+		{"traefik has no format string", func(c *Config) { c.Format, c.LogFormat = "traefik", "%ST" }, "log_format"},
+		{"envoy format without a response code", func(c *Config) { c.Format, c.LogFormat = "envoy", "[%START_TIME%] %UPSTREAM_HOST%" }, "log_format"},
+		{"nginx escaping on haproxy", func(c *Config) { c.Format, c.LogFormatEscape = "haproxy", "json" }, "log_format_escape"},
+		{"nginx variables on envoy", func(c *Config) { c.Format, c.VariableAttributes = "envoy", map[string]string{"req_id": "rid"} }, "variable_attributes"},
 		{"status above 599", func(c *Config) { c.Statuses = []int{502, 700} }, "statuses"},
 		{"status below 100", func(c *Config) { c.Statuses = []int{0} }, "statuses"},
 		{"no statuses", func(c *Config) { c.Statuses = nil }, "statuses"},
