@@ -245,20 +245,39 @@ func (h *HAProxy) stop() (graceful bool) {
 			h.client.CloseIdleConnections()
 		}
 		pid := h.cmd.Process.Pid
-		select {
-		case <-h.exited:
-			// Already reaped: the pid may belong to someone else now.
-		default:
-			_ = syscall.Kill(pid, syscall.SIGUSR1)
-		}
-		for _, ch := range []chan struct{}{h.exited, h.drained} {
+		deadline := time.After(15 * time.Second)
+		// A master that has just re-executed itself for a reload already
+		// printed "Loading success." but may not handle signals yet and
+		// loses them (observed with 2.6): repeat the soft-stop until it
+		// exits. The exited check keeps a reaped pid from being signalled.
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for {
 			select {
-			case <-ch:
-			case <-time.After(15 * time.Second):
+			case <-h.exited:
+				break wait
+			default:
+			}
+			_ = syscall.Kill(pid, syscall.SIGUSR1)
+			select {
+			case <-h.exited:
+				break wait
+			case <-tick.C:
+			case <-deadline:
 				graceful = false
 				_ = syscall.Kill(-pid, syscall.SIGKILL)
-				<-ch
+				<-h.exited
+				break wait
 			}
+		}
+		select {
+		case <-h.drained:
+		case <-deadline:
+			// A worker outlived the master and holds the pipes.
+			graceful = false
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			<-h.drained
 		}
 		h.log.Close()
 	})

@@ -101,7 +101,6 @@ func TestHarness(t *testing.T) {
 	hp.Reload(t)
 	hp.WaitStdout(t, "Proxy shop_svc_cart_http stopped")
 	hp.Stop(t)
-	t.Logf("stderr:\n%s", strings.Join(hp.StderrLines(t), "\n"))
 	recs := hp.Records(t)
 	for _, r := range recs {
 		if r.Partial {

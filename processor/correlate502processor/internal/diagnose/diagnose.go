@@ -155,7 +155,7 @@ func Diagnose(f Facts, s *cluster.Store, cfg Config) Result {
 			claimed = upstreamAppError(j)
 		}
 	}
-	if claimed && f.FailureSignal != "" {
+	if claimed && f.FailureSignal != "" && f.ErrorKind != "" {
 		// HAProxy's termination state and Envoy's response flags are the
 		// proxy's own verdict on the attempt, not an inference from timings.
 		j.evidence("%s stated the failure itself with its code %q (%s)", j.gatewayName(), f.FailureSignal, orDash(f.ErrorMessage))
