@@ -78,7 +78,9 @@ func run(bin, cfg, logs string) error {
 	}
 	fmt.Printf("\n== k8s502 demo: read %d log lines from %s\n", lines, logs)
 	fmt.Printf("== each record above is one request worth a look: what nginx saw (k8s502.outcome, k8s502.origin,\n")
-	fmt.Printf("== k8s502.error.kind) and why (k8s502.cause, k8s502.evidence, k8s502.ruled_out, k8s502.remediation)\n\n")
+	fmt.Printf("== k8s502.error.kind) and why (k8s502.cause, k8s502.evidence, k8s502.ruled_out, k8s502.remediation)\n")
+	fmt.Printf("== the log is ingress-nginx's; HAProxy, Traefik, Envoy and F5 NGINX give the same records with the\n")
+	fmt.Printf("== receiver's format option (examples/gateways)\n\n")
 	fmt.Printf("   records by cause:\n")
 	for _, k := range sortedKeys(m) {
 		if c, ok := strings.CutPrefix(k, "otelcol_correlate502_records_annotated{cause="); ok {
