@@ -109,6 +109,18 @@ bench:
 	           for (k in v) if (k ~ /GatewayMix\// && n > 0) { g = k; sub(/.*GatewayMix\//, "", g); sub(/-[0-9]+$$/, "", g); \
 	             printf "%s / ingress-nginx at 1%% failures (same run) = %.2f\n", g, v[k] / n } }' bench.out
 
+.PHONY: fuzz
+# Every fuzz target in the repository, one after the other, FUZZTIME each.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' receiver processor internal); do \
+		dir=$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$dir $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$dir/; \
+		done; \
+	done
+
 .PHONY: e2e
 # Real etcd, kube-apiserver and VictoriaLogs (built once into a version-keyed
 # cache by test/e2e/tools/build.sh) and the built collector.
