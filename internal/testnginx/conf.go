@@ -12,14 +12,42 @@ import (
 // in internal/ingress/controller/config/config.go), verbatim.
 const LogFormatUpstreamInfo = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`
 
+// LogFormatF5Main is F5 NGINX Ingress Controller's default access format,
+// log_format main of internal/configs/version1/nginx.tmpl, verbatim (three
+// quoted pieces, as the template writes it). It logs no upstream field.
+const LogFormatF5Main = `'$remote_addr - $remote_user [$time_local] "$request" '
+                  '$status $body_bytes_sent "$http_referer" '
+                  '"$http_user_agent" "$http_x_forwarded_for"'`
+
+// F5NoEndpointsServer is the only server F5 NGINX Ingress Controller gives
+// the upstream of a Service without endpoints (NewUpstreamWithDefaultServer
+// in internal/configs/version1/config.go). Nothing listens there, so nginx
+// answers 502 after a refused connection.
+const F5NoEndpointsServer = "127.0.0.1:8181"
+
+// Layout is which controller's nginx.conf is rendered.
+type Layout int
+
+const (
+	// LayoutIngressNginx is kubernetes/ingress-nginx (the default).
+	LayoutIngressNginx Layout = iota
+	// LayoutF5 is F5 NGINX Ingress Controller's Ingress template: log_format
+	// main to stdout, upstreams named by Location.UpstreamName (the
+	// controller's <ns>-<ingress>-<host>-<service>-<port>) with passive
+	// health checks, and F5NoEndpointsServer for a Location without Servers.
+	LayoutF5
+)
+
 // Location is one Ingress path as ingress-nginx would render it.
 type Location struct {
 	Host string // server_name
 	Path string // prefix, e.g. "/api/cart/"
 	// UpstreamName is $proxy_upstream_name: "<namespace>-<service>-<port>".
+	// With LayoutF5 it is the upstream block's name instead.
 	UpstreamName string
 	// Servers are the endpoints (ip:port). None means the Service has no
-	// endpoints: ingress-nginx's Lua 503, emulated with return 503.
+	// endpoints: ingress-nginx's Lua 503, emulated with return 503; with
+	// LayoutF5 the upstream holds F5NoEndpointsServer.
 	Servers []string
 	// HTTPS proxies with TLS (backend-protocol HTTPS).
 	HTTPS bool
@@ -45,11 +73,19 @@ type confParams struct {
 	listen    string // ip:port
 	workers   int
 	root      bool
+	layout    Layout
 	locations []Location
 }
 
 // renderConf writes nginx.conf and returns its path.
 func renderConf(p confParams) (string, error) {
+	switch p.layout {
+	case LayoutIngressNginx:
+	case LayoutF5:
+		return renderF5Conf(p)
+	default:
+		return "", fmt.Errorf("testnginx: unknown layout %d", p.layout)
+	}
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	if p.root {

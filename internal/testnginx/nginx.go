@@ -1,7 +1,8 @@
 // Package testnginx runs a real nginx, configured like an ingress-nginx
-// controller, in front of loopback test upstreams, and records its stdout and
-// stderr into a kubelet CRI log file the way containerd does, so tests can
-// tail genuine controller logs.
+// controller (or, with LayoutF5, like F5 NGINX Ingress Controller), in front
+// of loopback test upstreams, and records its stdout and stderr into a
+// kubelet CRI log file the way containerd does, so tests can tail genuine
+// controller logs.
 package testnginx
 
 import (
@@ -66,7 +67,9 @@ type Config struct {
 	// DockerJSON also writes the stream as a docker json-file.
 	DockerJSON      bool
 	WorkerProcesses int // default 1
-	Locations       []Location
+	// Layout picks the controller whose nginx.conf is rendered.
+	Layout    Layout
+	Locations []Location
 }
 
 // Nginx is a running nginx master with its log files.
@@ -146,7 +149,7 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 			break
 		}
 	}
-	conf, err := renderConf(confParams{dir: dir, listen: n.Addr, workers: cfg.WorkerProcesses, root: os.Geteuid() == 0, locations: cfg.Locations})
+	conf, err := renderConf(confParams{dir: dir, listen: n.Addr, workers: cfg.WorkerProcesses, root: os.Geteuid() == 0, layout: cfg.Layout, locations: cfg.Locations})
 	if err != nil {
 		return nil, err
 	}

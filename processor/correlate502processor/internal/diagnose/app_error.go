@@ -13,9 +13,15 @@ import (
 func upstreamAppError(j *judge) bool {
 	t := j.result.Target
 	conf := schema.ConfidenceHigh
-	ev := fmt.Sprintf("upstream %s (%s) returned %s itself at %s; the gateway logged no upstream error", t.Address, j.podRef(), statusText(j.f.Status), ts(j.f.Time))
+	who := fmt.Sprintf("upstream %s (%s)", t.Address, j.podRef())
+	if t.Address == "" && j.pod == nil {
+		// F5's default access log names no upstream, and without an error
+		// line nothing else does.
+		who = fmt.Sprintf("the upstream (%s logged no address for it)", j.gatewayName())
+	}
+	ev := fmt.Sprintf("%s returned %s itself at %s; the gateway logged no upstream error", who, statusText(j.f.Status), ts(j.f.Time))
 	if j.f.ErrorKind != "" {
-		ev = fmt.Sprintf("upstream %s (%s) answered %s at %s, then the response broke: %s", t.Address, j.podRef(), statusText(j.f.Status), ts(j.f.Time), j.f.ErrorMessage)
+		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), ts(j.f.Time), j.f.ErrorMessage)
 	}
 	if j.pod != nil {
 		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && !ready {
@@ -26,6 +32,9 @@ func upstreamAppError(j *judge) bool {
 		}
 	}
 	rem := "the application produced this status: read its logs around the request time"
+	if t.Pod == "" && j.f.Host != "" {
+		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, ts(j.f.Time))
+	}
 	if t.Pod != "" {
 		rem = fmt.Sprintf("kubectl -n %s logs %s --since-time=%s | grep -i -m 20 -E 'error|exception|panic'", t.Namespace, t.Pod, ts(j.f.Time.Add(-time.Minute)))
 	}

@@ -162,3 +162,23 @@ func TestRemediationPerGateway(t *testing.T) {
 		{name: "haproxy invalid response", facts: gw(schema.GatewayHAProxy), want: want{cause: schema.CauseProtocolError, remediation: []string{"malformed status line or header"}}},
 	})
 }
+
+// F5's default access log names no upstream: an app's own 502 comes with
+// neither an address nor a pod, and the record must say so plainly.
+func TestAppErrorWithoutAddress(t *testing.T) {
+	run(t, "", "", []testCase{{
+		name: "no address logged",
+		facts: func(f *Facts) {
+			f.Gateway, f.Origin, f.UpstreamName = schema.GatewayF5Nginx, schema.OriginUpstream, ""
+			f.ErrorUpstream, f.Addresses, f.Statuses, f.ResponseTimes = "", nil, nil, nil
+			f.Host, f.Path = "shop.example.com", "/api/checkout/pay"
+		},
+		want: want{
+			cause:          schema.CauseUpstreamAppError,
+			evidence:       []string{"the upstream (F5 NGINX Ingress Controller logged no address for it) returned 502 itself"},
+			notEvidence:    []string{"pod at )", "upstream  ("},
+			remediation:    []string{"kubectl get ingress -A | grep shop.example.com", "/api/checkout/pay"},
+			notRemediation: []string{"kubectl -n  "},
+		},
+	}})
+}
