@@ -1,6 +1,7 @@
 package testcluster
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,23 +16,36 @@ import (
 // K8S502_REQUIRE_E2E=1.
 func Binary(t testing.TB, name, env string) string {
 	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s=%s: %v", env, p, err)
-		}
-		return p
+	p, err := Find(name, env)
+	if err != nil {
+		t.Fatal(err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(cacheDir(), name+"-*", name))
-	if len(matches) == 0 {
+	if p == "" {
 		msg := name + " not found: run test/e2e/tools/build.sh or set " + env
 		if os.Getenv("K8S502_REQUIRE_E2E") == "1" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
+	return p
+}
+
+// Find is Binary's lookup without the test policy: the path in env if set
+// (an error if it does not exist), else the newest cached build, else "".
+func Find(name, env string) (string, error) {
+	if p := os.Getenv(env); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %w", env, p, err)
+		}
+		return p, nil
+	}
+	matches, _ := filepath.Glob(filepath.Join(cacheDir(), name+"-*", name))
+	if len(matches) == 0 {
+		return "", nil
+	}
 	// Several versions may be cached; take the highest.
 	sort.Slice(matches, func(i, j int) bool { return versionLess(matches[i], matches[j]) })
-	return matches[len(matches)-1]
+	return matches[len(matches)-1], nil
 }
 
 func cacheDir() string {

@@ -37,7 +37,10 @@ type backend struct {
 	addr  string // ip:port the pod serves; "" for no pod
 	// selector of the Service; the pod's labels are {app: name}.
 	selector map[string]string
-	pod      *corev1.Pod // filled by create
+	// hostNetwork: the pod uses its node's network, so its IP is the
+	// node's and pods share it, differing by port.
+	hostNetwork bool
+	pod         *corev1.Pod // filled by create
 }
 
 func (b *backend) upstreamName() string { return scenarioNS + "-" + b.name + "-80" }
@@ -159,6 +162,7 @@ func (b *backend) create(t *testing.T, cs kubernetes.Interface, mutate func(st *
 func (b *backend) podSpec(port int32) corev1.PodSpec {
 	grace := int64(30)
 	return corev1.PodSpec{
+		HostNetwork:                   b.hostNetwork,
 		TerminationGracePeriodSeconds: &grace,
 		Containers: []corev1.Container{{
 			Name:  b.name,

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Builds the programs the e2e tests run — etcd, kube-apiserver, VictoriaLogs —
-# from the Go module proxy, into a version-keyed cache outside the clone:
+# Builds the programs the e2e tests run — etcd, kube-apiserver, VictoriaLogs,
+# Traefik — from the Go module proxy, into a version-keyed cache outside the clone:
 #
 #   ${K8S502_E2E_CACHE:-$HOME/.cache/k8s502-e2e}/<name>-<version>/<name>
 #
 # A binary already in the cache is not rebuilt, so running this again is cheap.
 # Each program has its own build module next to this script (etcd/,
-# apiserver/, victorialogs/); the version comes from that module's go.mod, and
-# k8s.io/kubernetes never enters the product's go.mod.
+# apiserver/, victorialogs/, traefik/); the version comes from that module's
+# go.mod, and k8s.io/kubernetes never enters the product's go.mod. Traefik's
+# module is only a pin: see build_traefik.
 #
 # Cold on 2 cores: etcd ~1 min, kube-apiserver ~5-6 min (2.9 GB peak),
-# VictoriaLogs ~1 min. The builds run one after the other on purpose.
+# VictoriaLogs ~1 min, Traefik ~13 min (781 s measured with an empty build
+# cache and most of its modules still to download; the fixture capture's
+# build with modules at hand took 5 min 21 s). The builds run one after the
+# other on purpose.
 #
-# Usage: build.sh [etcd|kube-apiserver|victoria-logs]...   (default: all)
+# Usage: build.sh [etcd|kube-apiserver|victoria-logs|traefik]...   (default: all)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,15 +71,41 @@ build_victorialogs() {
 		github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs -ldflags "-s -w"
 }
 
+# Traefik's go.mod has replace directives, which Go applies only to the main
+# module: neither `go install ...@version` nor a build module requiring it
+# builds it. So the exact version pinned in traefik/go.mod is downloaded
+# (checked against traefik/go.sum), copied somewhere writable, and built there
+# as the main module, with its own go.mod, go.sum and replaces.
+build_traefik() {
+	local ver src
+	ver="$(version "$here/traefik" github.com/traefik/traefik/v3)"
+	if [[ -x "$cache/traefik-$ver/traefik" ]]; then
+		echo "traefik $ver: cached at $cache/traefik-$ver/traefik"
+		return
+	fi
+	src="$(cd "$here/traefik" && go mod download -json github.com/traefik/traefik/v3 >/dev/null &&
+		go list -m -f '{{.Dir}}' github.com/traefik/traefik/v3)"
+	mkdir -p "$cache"
+	# The module cache is read-only; the copy goes away however this ends.
+	traefik_src="$(mktemp -d "$cache/src-traefik.XXXXXX")"
+	trap 'rm -rf "$traefik_src"' EXIT
+	cp -R "$src/." "$traefik_src/"
+	chmod -R u+w "$traefik_src"
+	local v=github.com/traefik/traefik/v3/pkg/version
+	build traefik "$traefik_src" "$ver" ./cmd/traefik -ldflags "-s -w -X $v.Version=$ver"
+	rm -rf "$traefik_src"
+}
+
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kube-apiserver victoria-logs)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kube-apiserver victoria-logs traefik)
 for t in "${targets[@]}"; do
 	case "$t" in
 	etcd) build_etcd ;;
 	kube-apiserver) build_apiserver ;;
 	victoria-logs) build_victorialogs ;;
+	traefik) build_traefik ;;
 	*)
-		echo "build.sh: unknown target $t (etcd, kube-apiserver, victoria-logs)" >&2
+		echo "build.sh: unknown target $t (etcd, kube-apiserver, victoria-logs, traefik)" >&2
 		exit 2
 		;;
 	esac

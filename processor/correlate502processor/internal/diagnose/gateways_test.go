@@ -182,3 +182,22 @@ func TestAppErrorWithoutAddress(t *testing.T) {
 		},
 	}})
 }
+
+// Traefik's 503 for a service without servers names neither a service nor
+// an address: the remediation starts from the host and path.
+func TestNoEndpointsUnnamed(t *testing.T) {
+	run(t, schema.ErrNoLiveUpstreams, "", []testCase{{
+		name: "traefik no available server",
+		facts: func(f *Facts) {
+			f.Gateway, f.Status, f.UpstreamName = schema.GatewayTraefik, 503, ""
+			f.ErrorUpstream, f.Addresses, f.Statuses, f.ResponseTimes = "", nil, nil, nil
+			f.Host, f.Path = "shop.example.com", "/api/promotions/7"
+		},
+		want: want{
+			cause: schema.CauseNoEndpoints, confidence: schema.ConfidenceMedium,
+			evidence:       []string{"Traefik answered 503", "named no upstream"},
+			remediation:    []string{"kubectl get ingress -A | grep shop.example.com", "/api/promotions/7"},
+			notRemediation: []string{"grep -"},
+		},
+	}})
+}

@@ -24,6 +24,12 @@ func noEndpoints(j *judge) bool {
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
 				fmt.Sprintf("F5 NGINX Ingress Controller sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the 502 is its way of saying \"no endpoints\")", f5NoEndpointsAddr, ts(j.f.Time)))
 		}
+		if local && j.f.UpstreamName == "" {
+			// Traefik's "no available server" 503 names no service.
+			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
+				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
+				fmt.Sprintf("%s answered %d at %s without contacting any pod and named no upstream, which is what it does for a Service without ready endpoints", j.gatewayName(), j.f.Status, ts(j.f.Time)))
+		}
 		if local {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", orDash(j.f.UpstreamName), orDash(j.f.UpstreamName)),
