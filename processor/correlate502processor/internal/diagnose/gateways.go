@@ -63,6 +63,15 @@ func (j *judge) knobs() knobs {
 			keepalive:      "the ConfigMap key keepalive (or nginx.org/keepalive on " + ing + ") together with the app's idle timeout",
 			headerBuffer:   "nginx.org/proxy-buffer-size (e.g. 16k) on " + ing,
 		}
+	case schema.GatewayNginx:
+		return knobs{
+			readTimeout:    "proxy_read_timeout in the location proxying to this upstream",
+			connectTimeout: "proxy_connect_timeout in the location proxying to this upstream",
+			backendTLS:     "the scheme of proxy_pass (https:// or http://)",
+			trustCA:        "proxy_ssl_trusted_certificate with proxy_ssl_verify on (and proxy_ssl_name for the expected name)",
+			keepalive:      "keepalive_timeout in the upstream block, below the app's idle timeout",
+			headerBuffer:   "proxy_buffer_size (e.g. 16k) in the location",
+		}
 	case schema.GatewayHAProxy:
 		return knobs{
 			readTimeout:    "timeout-server on " + ing + " (haproxy.org/timeout-server on HAProxy Kubernetes Ingress, haproxy-ingress.github.io/timeout-server on HAProxy Ingress)",
@@ -115,4 +124,38 @@ func (j *judge) troubledInWindow(p *cluster.PodInfo) bool {
 		return true
 	}
 	return false
+}
+
+// tlsRemediation says how to fix p in the gateway's own settings;
+// ingress-nginx's annotations are precise enough to name the value.
+func (j *judge) tlsRemediation(p tlsProblem) string {
+	ing, k, nginx := ingressRef(j), j.knobs(), j.ingressNginx()
+	switch p {
+	case tlsPlainHTTP:
+		if nginx {
+			return "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from " + ing + " (or serve TLS on the pod)"
+		}
+		return "the upstream speaks plain HTTP but the gateway talks TLS to it: turn backend TLS off with " + k.backendTLS + " (or serve TLS on the pod)"
+	case tlsVersion:
+		if nginx {
+			return `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on ` + ing + ` so nginx offers what the upstream accepts`
+		}
+		return "the gateway and the upstream share no TLS version: align the backend TLS versions (" + k.backendTLS + ") with what the pod accepts"
+	case tlsName:
+		if nginx {
+			return "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\") on " + ing + ", or reissue the certificate for the name nginx checks"
+		}
+		return "the upstream certificate does not carry the name the gateway checks: set the expected server name (" + k.trustCA + "), or reissue the certificate for that name"
+	case tlsExpired:
+		return "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
+	case tlsUntrusted:
+		if nginx {
+			return "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret on " + ing + " at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
+		}
+		return "the gateway does not trust the upstream certificate: give it the CA through " + k.trustCA + ", or turn verification off deliberately"
+	}
+	if nginx {
+		return "compare the backend-protocol / proxy-ssl-* annotations on " + ing + " with what the pod serves: openssl s_client -connect " + j.result.Target.Address
+	}
+	return "compare the backend TLS settings (" + k.backendTLS + ") with what the pod serves: openssl s_client -connect " + j.result.Target.Address
 }

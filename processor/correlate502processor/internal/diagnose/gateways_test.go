@@ -201,3 +201,14 @@ func TestNoEndpointsUnnamed(t *testing.T) {
 		},
 	}})
 }
+
+// A plain nginx has directives, not Ingress annotations.
+func TestRemediationPlainNginx(t *testing.T) {
+	gw := func(f *Facts) { f.Gateway = schema.GatewayNginx }
+	run(t, schema.ErrReadTimeout, msgReadTO, []testCase{
+		{name: "read timeout", facts: gw, want: want{cause: schema.CauseUpstreamTimeout, remediation: []string{"proxy_read_timeout"}, notRemediation: []string{"nginx.ingress.kubernetes.io"}}},
+	})
+	run(t, schema.ErrTLSHandshake, "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream", []testCase{
+		{name: "TLS to plain HTTP", facts: gw, want: want{cause: schema.CauseTLSHandshake, remediation: []string{"proxy_pass"}, notRemediation: []string{"nginx.ingress.kubernetes.io"}}},
+	})
+}

@@ -16,43 +16,40 @@ func tlsHandshake(j *judge) bool {
 		return false
 	}
 	msg := j.f.ErrorMessage
-	var rem string
-	if j.ingressNginx() {
-		ing := ingressRef(j)
-		switch {
-		case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request"):
-			rem = "the upstream speaks plain HTTP: remove nginx.ingress.kubernetes.io/backend-protocol: HTTPS from " + ing + " (or serve TLS on the pod)"
-		case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
-			rem = `set nginx.ingress.kubernetes.io/proxy-ssl-protocols: "TLSv1.2 TLSv1.3" on ` + ing + ` so nginx offers what the upstream accepts`
-		case strings.Contains(msg, "does not match"):
-			rem = "set nginx.ingress.kubernetes.io/proxy-ssl-name to a name in the upstream certificate (and proxy-ssl-server-name: \"on\") on " + ing + ", or reissue the certificate for the name nginx checks"
-		case strings.Contains(msg, "expired"):
-			rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
-		case j.f.ErrorKind == schema.ErrTLSCertificate:
-			rem = "nginx does not trust the upstream certificate: point nginx.ingress.kubernetes.io/proxy-ssl-secret on " + ing + " at a Secret holding the CA (ca.crt), or turn proxy-ssl-verify off deliberately"
-		default:
-			rem = "compare the backend-protocol / proxy-ssl-* annotations on " + ing + " with what the pod serves: openssl s_client -connect " + j.result.Target.Address
-		}
-	} else {
-		k := j.knobs()
-		switch {
-		case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request") ||
-			strings.Contains(msg, "WRONG_VERSION_NUMBER") || strings.Contains(msg, "does not look like a TLS handshake"):
-			rem = "the upstream speaks plain HTTP but the gateway talks TLS to it: turn backend TLS off with " + k.backendTLS + " (or serve TLS on the pod)"
-		case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
-			rem = "the gateway and the upstream share no TLS version: align the backend TLS versions (" + k.backendTLS + ") with what the pod accepts"
-		case strings.Contains(msg, "does not match") || strings.Contains(msg, "is valid for") || strings.Contains(msg, "not valid for"):
-			rem = "the upstream certificate does not carry the name the gateway checks: set the expected server name (" + k.trustCA + "), or reissue the certificate for that name"
-		case strings.Contains(msg, "expired"):
-			rem = "the upstream's certificate has expired: renew it (kubectl get certificate -A if cert-manager issues it)"
-		case j.f.ErrorKind == schema.ErrTLSCertificate:
-			rem = "the gateway does not trust the upstream certificate: give it the CA through " + k.trustCA + ", or turn verification off deliberately"
-		default:
-			rem = "compare the backend TLS settings (" + k.backendTLS + ") with what the pod serves: openssl s_client -connect " + j.result.Target.Address
-		}
-	}
+	rem := j.tlsRemediation(classifyTLS(j.f.ErrorKind, msg))
 	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
 		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
+}
+
+// tlsProblem is what went wrong in a TLS handshake with the upstream.
+type tlsProblem uint8
+
+const (
+	tlsPlainHTTP tlsProblem = iota // the upstream answered in plain HTTP
+	tlsVersion                     // no protocol version in common
+	tlsName                        // the certificate is for another name
+	tlsExpired
+	tlsUntrusted // the certificate's issuer is not trusted
+	tlsOther
+)
+
+// classifyTLS reads the proxies' wordings: OpenSSL's (nginx), BoringSSL's
+// (Envoy) and Go's crypto/tls (Traefik).
+func classifyTLS(kind, msg string) tlsProblem {
+	switch {
+	case strings.Contains(msg, "wrong version number") || strings.Contains(msg, "http request") ||
+		strings.Contains(msg, "WRONG_VERSION_NUMBER") || strings.Contains(msg, "does not look like a TLS handshake"):
+		return tlsPlainHTTP
+	case strings.Contains(msg, "protocol version") || strings.Contains(msg, "unsupported protocol"):
+		return tlsVersion
+	case strings.Contains(msg, "does not match") || strings.Contains(msg, "is valid for") || strings.Contains(msg, "not valid for"):
+		return tlsName
+	case strings.Contains(msg, "expired"):
+		return tlsExpired
+	case kind == schema.ErrTLSCertificate:
+		return tlsUntrusted
+	}
+	return tlsOther
 }
 
 // upstreamTimeout: the upstream accepted the request but did not answer
