@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testproc"
 )
 
 // trafficRE splits a line of LogFormat.
@@ -108,12 +109,12 @@ func TestHarness(t *testing.T) {
 		}
 	}
 	var downErr bool
-	for _, l := range testnginx.Lines(recs, "stderr") {
+	for _, l := range testproc.Lines(recs, "stderr") {
 		if strings.HasPrefix(l, "[WARNING]") && strings.Contains(l, "Server shop_svc_cart_http/SRV_1 is DOWN") {
 			downErr = true
 		}
 	}
 	if !downErr {
-		t.Errorf("no [WARNING] DOWN line on stderr:\n%s", strings.Join(testnginx.Lines(recs, "stderr"), "\n"))
+		t.Errorf("no [WARNING] DOWN line on stderr:\n%s", strings.Join(testproc.Lines(recs, "stderr"), "\n"))
 	}
 }

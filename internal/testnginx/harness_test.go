@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testproc"
 )
 
 // accessRE splits an upstreaminfo line whose upstream fields are single
@@ -136,15 +138,15 @@ func TestLongLineSplit(t *testing.T) {
 		t.Fatalf("status %d", r.Status)
 	}
 	lines := ng.WaitRequests(t)
-	if a := parseAccess(t, lines[0]); a.status != "200" || len(lines[0]) <= MaxCRILine {
-		t.Fatalf("want one 200 line longer than %d bytes, got %d bytes status %s", MaxCRILine, len(lines[0]), a.status)
+	if a := parseAccess(t, lines[0]); a.status != "200" || len(lines[0]) <= testproc.MaxCRILine {
+		t.Fatalf("want one 200 line longer than %d bytes, got %d bytes status %s", testproc.MaxCRILine, len(lines[0]), a.status)
 	}
 	ng.Stop(t)
 	var partial int
 	for _, rec := range ng.Records(t) {
 		if rec.Partial {
 			partial++
-			if rec.Stream != "stdout" || len(rec.Msg) != MaxCRILine {
+			if rec.Stream != "stdout" || len(rec.Msg) != testproc.MaxCRILine {
 				t.Errorf("P record: stream %s, %d bytes", rec.Stream, len(rec.Msg))
 			}
 		}
@@ -160,7 +162,7 @@ func TestLongLineSplit(t *testing.T) {
 func checkShapes(t *testing.T, ng *Nginx) {
 	t.Helper()
 	recs := ng.Records(t)
-	if len(recs) == 0 || !strings.Contains(strings.Join(Lines(recs, "stderr"), "\n"), "[notice]") {
+	if len(recs) == 0 || !strings.Contains(strings.Join(testproc.Lines(recs, "stderr"), "\n"), "[notice]") {
 		t.Fatalf("no nginx notices on stderr; records: %d", len(recs))
 	}
 	f, err := os.Open(ng.DockerPath)

@@ -6,20 +6,13 @@
 package testnginx
 
 import (
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testproc"
 )
 
 // EnvRequire makes a missing nginx a failure instead of a skip (set in CI).
@@ -30,29 +23,13 @@ const EnvRequire = "K8S502_REQUIRE_NGINX"
 const InstallHint = "apt-get update && apt-get install -y nginx"
 
 // Binary returns the nginx executable, or "" if there is none.
-func Binary() string {
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx"
-	}
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	return ""
-}
+func Binary() string { return testproc.SystemBinary("nginx") }
 
 // Require returns the nginx binary, skipping the test when it is missing
 // unless EnvRequire=1.
 func Require(t testing.TB) string {
 	t.Helper()
-	bin := Binary()
-	if bin != "" {
-		return bin
-	}
-	if os.Getenv(EnvRequire) == "1" {
-		t.Fatalf("testnginx: nginx not found in /usr/sbin or PATH and %s=1; install it: %s", EnvRequire, InstallHint)
-	}
-	t.Skipf("testnginx: nginx not installed (%s); set %s=1 to fail instead", InstallHint, EnvRequire)
-	return ""
+	return testproc.RequireSystem(t, "nginx", EnvRequire, InstallHint)
 }
 
 // Config describes the controller pod and its Ingress locations.
@@ -72,7 +49,10 @@ type Config struct {
 	Locations []Location
 }
 
-// Nginx is a running nginx master with its log files.
+// Nginx is a running nginx master with its log files. Its Request and Do
+// send X-Forwarded-For: DefaultClientIP unless the caller sets it, so
+// $remote_addr in access lines is never the loopback address; headers may
+// also set X-Request-ID ($req_id), Referer, User-Agent and so on.
 type Nginx struct {
 	// Addr is the ip:port nginx listens on (plain HTTP/1.1).
 	Addr string
@@ -83,39 +63,17 @@ type Nginx struct {
 	// Dir holds nginx.conf, the pid file and temp paths.
 	Dir string
 
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	drained  chan struct{}
-	sink     *logSink
-	client   *http.Client
-	requests atomic.Int64
-	stopOnce sync.Once
+	*testproc.Proc
 }
-
-// PID is the nginx master's process id.
-func (n *Nginx) PID() int { return n.cmd.Process.Pid }
 
 // Start runs nginx for cfg and stops it in t.Cleanup.
 func Start(t testing.TB, cfg Config) *Nginx {
 	t.Helper()
 	bin := Require(t)
 	cfg = withDefaults(t, cfg)
-	var lastErr error
 	// The listen port is picked before nginx binds it, so another process
 	// can win the race; a fresh port on retry is cheaper than avoiding it.
-	for attempt := 0; attempt < 3; attempt++ {
-		n, err := start(t, bin, cfg)
-		if err == nil {
-			t.Cleanup(func() { n.Stop(t) })
-			return n
-		}
-		lastErr = err
-		if !strings.Contains(err.Error(), "Address already in use") {
-			break
-		}
-	}
-	t.Fatalf("testnginx: %v", lastErr)
-	return nil
+	return testproc.StartRetrying(t, "nginx", "Address already in use", func() (*Nginx, error) { return start(t, bin, cfg) })
 }
 
 func withDefaults(t testing.TB, cfg Config) Config {
@@ -126,7 +84,8 @@ func withDefaults(t testing.TB, cfg Config) Config {
 	}
 	def(&cfg.Namespace, "ingress-nginx")
 	def(&cfg.Pod, "ingress-nginx-controller-7d9f8b6c5d-x2x4z")
-	def(&cfg.PodUID, randomUUID())
+	// Fixed here, so a retry of start writes the same CRI path.
+	def(&cfg.PodUID, testproc.RandomUUID())
 	def(&cfg.Container, "controller")
 	if cfg.Root == "" {
 		cfg.Root = t.TempDir()
@@ -142,7 +101,7 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Nginx{Addr: FreeAddr(t, "127.0.0.1"), Dir: dir, exited: make(chan struct{}), drained: make(chan struct{})}
+	n := &Nginx{Addr: FreeAddr(t, "127.0.0.1"), Dir: dir}
 	for _, l := range cfg.Locations {
 		if l.SSLVerify && l.SSLTrustedCert == "" {
 			untrustedCA(t, dir)
@@ -153,146 +112,34 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.sink, err = openSink(cfg, n); err != nil {
-		return nil, err
-	}
-
-	outR, outW, err := os.Pipe()
+	log, err := testproc.CreateCRILog(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container, cfg.DockerJSON)
 	if err != nil {
 		return nil, err
 	}
-	errR, errW, err := os.Pipe()
+	n.CRIPath, n.DockerPath = log.Path, log.DockerPath
+	n.Proc, err = testproc.Start(testproc.Config{
+		Name: "nginx",
+		// -e: messages before the config is read go to stderr too.
+		Cmd:     exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr"),
+		Log:     log,
+		Addr:    n.Addr,
+		Headers: map[string]string{"X-Forwarded-For": DefaultClientIP},
+		// SIGQUIT: graceful shutdown, workers finish their requests.
+		Stop: testproc.Stopping{Signal: syscall.SIGQUIT, Exit: 15 * time.Second, Drain: 15 * time.Second},
+	})
 	if err != nil {
 		return nil, err
 	}
-	// -e: messages before the config is read go to stderr too.
-	n.cmd = exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr")
-	n.cmd.Stdout, n.cmd.Stderr = outW, errW
-	// Own process group, so a SIGKILL fallback also reaches the workers that
-	// hold the pipes open.
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = n.cmd.Start()
-	// Only nginx may hold the write ends, or the readers never see EOF.
-	_, _ = outW.Close(), errW.Close()
-	if err != nil {
-		_, _ = outR.Close(), errR.Close()
-		n.sink.close()
+	if err := n.WaitReady(15*time.Second, 20*time.Millisecond, n.Listening); err != nil {
 		return nil, err
-	}
-	var copiers sync.WaitGroup
-	copiers.Add(2)
-	go func() { defer copiers.Done(); n.sink.copyStream("stdout", outR); _ = outR.Close() }()
-	go func() { defer copiers.Done(); n.sink.copyStream("stderr", errR); _ = errR.Close() }()
-	go func() { copiers.Wait(); close(n.drained) }()
-	go func() { _ = n.cmd.Wait(); close(n.exited) }()
-
-	n.client = &http.Client{
-		Timeout:   60 * time.Second,
-		Transport: &http.Transport{Proxy: nil, DisableCompression: true},
-		// A test wants to see nginx's answer, not follow it.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	if err := n.waitListening(); err != nil {
-		n.stop()
-		recs, _ := ReadCRI(n.CRIPath)
-		return nil, fmt.Errorf("nginx did not start: %v\n%s", err, strings.Join(Lines(recs, "stderr"), "\n"))
 	}
 	return n, nil
-}
-
-func openSink(cfg Config, n *Nginx) (*logSink, error) {
-	var cri *os.File
-	var err error
-	if n.CRIPath, cri, err = createCRIFile(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container); err != nil {
-		return nil, err
-	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	s := &logSink{cri: cri}
-	if cfg.DockerJSON {
-		id := randomHex(32)
-		dir := filepath.Join(cfg.Root, "var", "lib", "docker", "containers", id)
-		n.DockerPath = filepath.Join(dir, id+"-json.log")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			_ = cri.Close()
-			return nil, err
-		}
-		if s.docker, err = os.OpenFile(n.DockerPath, flags, 0o640); err != nil {
-			_ = cri.Close()
-			return nil, err
-		}
-	}
-	return s, nil
-}
-
-func (n *Nginx) waitListening() error {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-n.exited:
-			return errors.New("nginx exited")
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", n.Addr, time.Second); err == nil {
-			_ = c.Close()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return errors.New("timed out waiting for the listener")
 }
 
 // Reload sends SIGHUP, as the controller does after a config change.
 func (n *Nginx) Reload(t testing.TB) {
 	t.Helper()
-	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := n.Signal(syscall.SIGHUP); err != nil {
 		t.Fatalf("testnginx: reload: %v", err)
 	}
-}
-
-// Stop shuts nginx down gracefully and waits until everything it wrote is in
-// the log files. It is safe to call more than once.
-func (n *Nginx) Stop(t testing.TB) {
-	t.Helper()
-	if !n.stop() {
-		t.Errorf("testnginx: nginx %d needed SIGKILL to stop", n.PID())
-	}
-}
-
-func (n *Nginx) stop() (graceful bool) {
-	graceful = true
-	n.stopOnce.Do(func() {
-		if n.client != nil {
-			n.client.CloseIdleConnections()
-		}
-		pid := n.cmd.Process.Pid
-		select {
-		case <-n.exited:
-			// Already reaped: the pid may belong to someone else now.
-		default:
-			_ = syscall.Kill(pid, syscall.SIGQUIT)
-		}
-		for _, ch := range []chan struct{}{n.exited, n.drained} {
-			select {
-			case <-ch:
-			case <-time.After(15 * time.Second):
-				graceful = false
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-				<-ch
-			}
-		}
-		n.sink.close()
-	})
-	return graceful
-}
-
-func randomHex(nbytes int) string {
-	b := make([]byte, nbytes)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%x", b)
-}
-
-func randomUUID() string {
-	h := randomHex(16)
-	// Version 4, RFC 4122 variant, like a real pod UID.
-	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }

@@ -21,12 +21,16 @@ import (
 	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
 )
 
+// collectorConfig is the collector's configuration: the k8s502 receiver
+// on a file glob (%q) with more receiver lines (%s: format, statuses),
+// correlate502 with more lines (%s) and the OTLP logs endpoint (%q).
 const collectorConfig = `
 receivers:
   k8s502:
     include: [%q]
     start_at: beginning
     poll_interval: 100ms
+%s
 processors:
   correlate502:
     auth_type: kubeConfig
@@ -99,12 +103,18 @@ func runDemo(t *testing.T, c *testcluster.Cluster, extra string) *testvlogs.Serv
 	root := testcluster.RepoRoot(t)
 	logs := t.TempDir()
 	require.NoError(t, os.CopyFS(logs, os.DirFS(filepath.Join(root, "examples", "demo", "var", "log", "pods"))))
+	startCollector(t, c, bin, fmt.Sprintf(collectorConfig,
+		filepath.Join(logs, "ingress-nginx_*", "controller", "*.log"), "", extra, vl.OTLPLogsEndpoint()))
+	return vl
+}
+
+// startCollector runs the collector with config as the collector identity
+// and returns once its informers have synced.
+func startCollector(t *testing.T, c *testcluster.Cluster, bin, config string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, collectorConfig,
-		filepath.Join(logs, "ingress-nginx_*", "controller", "*.log"), extra, vl.OTLPLogsEndpoint(),
-	), 0o600))
-
+	require.NoError(t, os.WriteFile(cfg, []byte(config), 0o600))
 	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
 	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
 	col.WaitFor(t, 30*time.Second, func() error {
@@ -113,7 +123,6 @@ func runDemo(t *testing.T, c *testcluster.Cluster, extra string) *testvlogs.Serv
 		}
 		return nil
 	})
-	return vl
 }
 
 // byCause counts the records in VictoriaLogs by k8s502.cause.

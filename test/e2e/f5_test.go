@@ -5,8 +5,6 @@ package e2e
 import (
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,43 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
 )
-
-// f5CollectorConfig is collectorConfig with the receiver reading F5 NGINX
-// Ingress Controller: format f5-nginx-ingress, its default main format.
-const f5CollectorConfig = `
-receivers:
-  k8s502:
-    format: f5-nginx-ingress
-    include: [%q]
-    start_at: beginning
-    poll_interval: 100ms
-processors:
-  correlate502:
-    auth_type: kubeConfig
-    decision_wait: 1s
-    lookback: 10m
-exporters:
-  otlphttp:
-    logs_endpoint: %q
-service:
-  pipelines:
-    logs:
-      receivers: [k8s502]
-      processors: [correlate502]
-      exporters: [otlphttp]
-  telemetry:
-    logs:
-      level: info
-    metrics:
-      level: none
-`
 
 // f5Ingress is the Ingress every scenario's path belongs to; F5 names the
 // upstream of each Service port <ns>-<ingress>-<host>-<service>-<port>.
@@ -102,13 +67,7 @@ func TestF5Scenarios(t *testing.T) {
 		_ = c.Close()
 		t.Fatalf("something listens on %s: F5's no-endpoints upstream would not refuse", testnginx.F5NoEndpointsServer)
 	}
-	c := testcluster.Start(t)
-	c.GrantCollector(t, testcluster.CollectorRules(t))
-	vl := testvlogs.Start(t)
-	admin := c.AdminClient(t)
-	ctx := t.Context()
-	_, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
-	require.NoError(t, err)
+	c, vl, admin := startScenarioCluster(t)
 	requireLoopbackEndpointsRejected(t, admin)
 
 	podOf := func(s *f5Scenario) string { return s.backend.pod.Name }
@@ -117,21 +76,10 @@ func TestF5Scenarios(t *testing.T) {
 	scenarios := []*f5Scenario{{
 		// A single-server upstream: max_fails does not apply, every request
 		// tries the dead pod.
-		name:     "crash",
-		backend:  &backend{name: "cart", owner: "Deployment"},
-		behavior: testnginx.Refused,
-		podStatus: func(st *corev1.PodStatus) {
-			at := time.Now().Add(-3 * time.Second)
-			notReady(st, at)
-			cs := &st.ContainerStatuses[0]
-			cs.RestartCount = 3
-			cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-			cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				Reason: "OOMKilled", ExitCode: 137,
-				StartedAt:  metav1.NewTime(at.Add(-2 * time.Minute)),
-				FinishedAt: metav1.NewTime(at),
-			}}
-		},
+		name:      "crash",
+		backend:   &backend{name: "cart", owner: "Deployment"},
+		behavior:  testnginx.Refused,
+		podStatus: crashLooping,
 		status:    502,
 		errorKind: schema.ErrConnectRefused,
 		origin:    schema.OriginGateway,
@@ -226,7 +174,8 @@ func TestF5Scenarios(t *testing.T) {
 		Namespace: "nginx-ingress", Pod: "nginx-ingress-controller-6f9c8d7b5-p9q3w", Container: "nginx-ingress",
 		Locations: locs,
 	})
-	startF5Collector(t, c, bin, ng.CRIPath, vl)
+	// Format f5-nginx-ingress: its default main format.
+	startScenarioCollector(t, c, bin, ng.CRIPath, "    format: f5-nginx-ingress", vl)
 
 	for _, s := range scenarios {
 		r := ng.Do(t, "GET", scenarioHost, s.path+"items/1", nil)
@@ -237,13 +186,7 @@ func TestF5Scenarios(t *testing.T) {
 
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			row := pathRecord(t, vl, s.path+"items/1")
-			field := func(k string) string {
-				if v, ok := row[k]; ok {
-					return fmt.Sprint(v)
-				}
-				return ""
-			}
+			field := fieldOf(pathRecord(t, vl, s.path+"items/1"))
 			assert.Equal(t, schema.GatewayF5Nginx, field(schema.Gateway))
 			assert.Equal(t, fmt.Sprint(s.status), field(schema.HTTPResponseStatusCode))
 			assert.Equal(t, s.origin, field(schema.Origin))
@@ -274,27 +217,8 @@ func TestF5Scenarios(t *testing.T) {
 				assert.Equal(t, "80", field(schema.TargetPort))
 			}
 			rem := field(schema.Remediation)
-			for _, want := range s.remediation(s) {
-				assert.Contains(t, rem, want, "k8s502.remediation")
-			}
+			assertContainsAll(t, rem, s.remediation(s), "k8s502.remediation")
 			t.Logf("%s: %s (%s)\n  remediation: %s\n  evidence: %s", s.name, field(schema.Cause), field(schema.CauseConfidence), rem, field(schema.Evidence))
 		})
 	}
-}
-
-// startF5Collector runs the collector on nginx's CRI file as the collector
-// identity and returns once its informers have synced.
-func startF5Collector(t *testing.T, c *testcluster.Cluster, bin, criPath string, vl *testvlogs.Server) {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, f5CollectorConfig, criPath, vl.OTLPLogsEndpoint()), 0o600))
-	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
-	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
-	col.WaitFor(t, 30*time.Second, func() error {
-		if !strings.Contains(col.Tail(1<<20), "Kubernetes informers synced") {
-			return fmt.Errorf("informers not synced as %s", testcluster.CollectorUser)
-		}
-		return nil
-	})
 }

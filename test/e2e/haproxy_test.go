@@ -5,8 +5,6 @@ package e2e
 import (
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,46 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testhaproxy"
 	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
 )
-
-// haproxyCollectorConfig is collectorConfig with the receiver reading
-// HAProxy: format haproxy, its default (haproxytech + httplog) formats.
-const haproxyCollectorConfig = `
-receivers:
-  k8s502:
-    format: haproxy
-    include: [%q]
-    start_at: beginning
-    poll_interval: 100ms
-processors:
-  correlate502:
-    auth_type: kubeConfig
-    decision_wait: 1s
-    lookback: 10m
-exporters:
-  otlphttp:
-    logs_endpoint: %q
-service:
-  pipelines:
-    logs:
-      receivers: [k8s502]
-      processors: [correlate502]
-      exporters: [otlphttp]
-  telemetry:
-    logs:
-      level: info
-    metrics:
-      level: none
-`
 
 // haScenario is one real failure behind HAProxy: a backend in the API
 // server with its EndpointSlice, an HAProxy backend in front of a real
@@ -99,27 +62,9 @@ type haScenario struct {
 func TestHAProxyScenarios(t *testing.T) {
 	bin := collectorBinary(t)
 	testhaproxy.Require(t)
-	c := testcluster.Start(t)
-	c.GrantCollector(t, testcluster.CollectorRules(t))
-	vl := testvlogs.Start(t)
-	admin := c.AdminClient(t)
-	ctx := t.Context()
-	_, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
-	require.NoError(t, err)
+	c, vl, admin := startScenarioCluster(t)
 
 	podOf := func(s *haScenario) string { return s.backend.pod.Name }
-	crashed := func(st *corev1.PodStatus) {
-		at := time.Now().Add(-3 * time.Second)
-		notReady(st, at)
-		cs := &st.ContainerStatuses[0]
-		cs.RestartCount = 3
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-		cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-			Reason: "OOMKilled", ExitCode: 137,
-			StartedAt:  metav1.NewTime(at.Add(-2 * time.Minute)),
-			FinishedAt: metav1.NewTime(at),
-		}}
-	}
 	scenarios := []*haScenario{{
 		// Health-checked (the controller's default): the first check takes
 		// SRV_1 DOWN, then HAProxy answers <NOSRV> 503 without trying it.
@@ -128,7 +73,7 @@ func TestHAProxyScenarios(t *testing.T) {
 		behavior:  testnginx.Refused,
 		check:     true,
 		waitDown:  true,
-		podStatus: crashed,
+		podStatus: crashLooping,
 		status:    503,
 		signal:    "SC--",
 		cause:     schema.CausePodCrash,
@@ -141,7 +86,7 @@ func TestHAProxyScenarios(t *testing.T) {
 		name:      "crash_nocheck",
 		backend:   &backend{name: "inventory", owner: "Deployment"},
 		behavior:  testnginx.Refused,
-		podStatus: crashed,
+		podStatus: crashLooping,
 		status:    503,
 		signal:    "SC--",
 		cause:     schema.CausePodCrash,
@@ -220,7 +165,8 @@ func TestHAProxyScenarios(t *testing.T) {
 		backends = append(backends, be)
 	}
 	hp := testhaproxy.Start(t, testhaproxy.Config{Backends: backends})
-	startHAProxyCollector(t, c, bin, hp.CRIPath, vl)
+	// Format haproxy: its default (haproxytech + httplog) formats.
+	startScenarioCollector(t, c, bin, hp.CRIPath, "    format: haproxy", vl)
 
 	for _, s := range scenarios {
 		if s.waitDown {
@@ -234,13 +180,7 @@ func TestHAProxyScenarios(t *testing.T) {
 
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			row := pathRecord(t, vl, s.path+"items/1")
-			field := func(k string) string {
-				if v, ok := row[k]; ok {
-					return fmt.Sprint(v)
-				}
-				return ""
-			}
+			field := fieldOf(pathRecord(t, vl, s.path+"items/1"))
 			assert.Equal(t, schema.GatewayHAProxy, field(schema.Gateway))
 			assert.Equal(t, fmt.Sprint(s.status), field(schema.HTTPResponseStatusCode))
 			assert.Equal(t, s.signal, field(schema.GatewayFailureSignal))
@@ -254,79 +194,8 @@ func TestHAProxyScenarios(t *testing.T) {
 				assert.Equal(t, s.podIP, field(schema.TargetAddress))
 			}
 			rem := field(schema.Remediation)
-			for _, want := range s.remediation(s) {
-				assert.Contains(t, rem, want, "k8s502.remediation")
-			}
+			assertContainsAll(t, rem, s.remediation(s), "k8s502.remediation")
 			t.Logf("%s: %s (%s)\n  remediation: %s\n  evidence: %s", s.name, field(schema.Cause), field(schema.CauseConfidence), rem, field(schema.Evidence))
 		})
 	}
-}
-
-// createEndpointSlice writes the slice the EndpointSlice controller keeps
-// for b's Service: its pod at b.addr with the given readiness, or no
-// endpoints at all when empty (a selector that matches no pod).
-func createEndpointSlice(t *testing.T, cs kubernetes.Interface, b *backend, ready, empty bool) {
-	t.Helper()
-	host, port, err := net.SplitHostPort(b.addr)
-	require.NoError(t, err)
-	var p int32
-	_, err = fmt.Sscan(port, &p)
-	require.NoError(t, err)
-	name, proto := "http", corev1.ProtocolTCP
-	es := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{
-			GenerateName: b.name + "-",
-			Namespace:    scenarioNS,
-			Labels: map[string]string{
-				discoveryv1.LabelServiceName: b.name,
-				discoveryv1.LabelManagedBy:   "endpointslice-controller.k8s.io",
-			},
-		},
-		AddressType: discoveryv1.AddressTypeIPv4,
-	}
-	if !empty {
-		serving, terminating := ready, false
-		es.Ports = []discoveryv1.EndpointPort{{Name: &name, Port: &p, Protocol: &proto}}
-		node := b.pod.Spec.NodeName
-		es.Endpoints = []discoveryv1.Endpoint{{
-			Addresses:  []string{host},
-			Conditions: discoveryv1.EndpointConditions{Ready: &ready, Serving: &serving, Terminating: &terminating},
-			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: scenarioNS, Name: b.pod.Name, UID: b.pod.UID},
-			NodeName:   &node,
-		}}
-	}
-	_, err = cs.DiscoveryV1().EndpointSlices(scenarioNS).Create(t.Context(), es, metav1.CreateOptions{})
-	require.NoError(t, err, "EndpointSlice for %s", b.name)
-}
-
-// pathRecord waits for the record of the one request to path: the
-// haproxytech log-format carries no request id.
-func pathRecord(t *testing.T, vl *testvlogs.Server, path string) map[string]any {
-	t.Helper()
-	var rows []map[string]any
-	require.Eventually(t, func() bool {
-		_ = vl.Flush(t.Context())
-		var err error
-		rows, err = vl.Query(t.Context(), fmt.Sprintf("%s:=%q", schema.URLPath, path))
-		return err == nil && len(rows) > 0
-	}, 60*time.Second, 250*time.Millisecond, "no record with %s=%s in VictoriaLogs", schema.URLPath, path)
-	require.Len(t, rows, 1, "records for %s", path)
-	return rows[0]
-}
-
-// startHAProxyCollector runs the collector on HAProxy's CRI file as the
-// collector identity and returns once its informers have synced.
-func startHAProxyCollector(t *testing.T, c *testcluster.Cluster, bin, criPath string, vl *testvlogs.Server) {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, haproxyCollectorConfig, criPath, vl.OTLPLogsEndpoint()), 0o600))
-	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
-	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
-	col.WaitFor(t, 30*time.Second, func() error {
-		if !strings.Contains(col.Tail(1<<20), "Kubernetes informers synced") {
-			return fmt.Errorf("informers not synced as %s", testcluster.CollectorUser)
-		}
-		return nil
-	})
 }

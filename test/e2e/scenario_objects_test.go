@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -226,4 +227,41 @@ func requireLoopbackEndpointsRejected(t *testing.T, cs kubernetes.Interface) {
 		}, metav1.CreateOptions{})
 		require.Truef(t, apierrors.IsInvalid(err), "EndpointSlice with %s: want Invalid, got %v", ip, err)
 	}
+}
+
+// createEndpointSlice writes the slice the EndpointSlice controller keeps
+// for b's Service: its pod at b.addr with the given readiness, or no
+// endpoints at all when empty (a selector that matches no pod).
+func createEndpointSlice(t *testing.T, cs kubernetes.Interface, b *backend, ready, empty bool) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(b.addr)
+	require.NoError(t, err)
+	var p int32
+	_, err = fmt.Sscan(port, &p)
+	require.NoError(t, err)
+	name, proto := "http", corev1.ProtocolTCP
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: b.name + "-",
+			Namespace:    scenarioNS,
+			Labels: map[string]string{
+				discoveryv1.LabelServiceName: b.name,
+				discoveryv1.LabelManagedBy:   "endpointslice-controller.k8s.io",
+			},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+	}
+	if !empty {
+		serving, terminating := ready, false
+		es.Ports = []discoveryv1.EndpointPort{{Name: &name, Port: &p, Protocol: &proto}}
+		node := b.pod.Spec.NodeName
+		es.Endpoints = []discoveryv1.Endpoint{{
+			Addresses:  []string{host},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready, Serving: &serving, Terminating: &terminating},
+			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: scenarioNS, Name: b.pod.Name, UID: b.pod.UID},
+			NodeName:   &node,
+		}}
+	}
+	_, err = cs.DiscoveryV1().EndpointSlices(scenarioNS).Create(t.Context(), es, metav1.CreateOptions{})
+	require.NoError(t, err, "EndpointSlice for %s", b.name)
 }

@@ -20,9 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
 )
 
 // The ingress controller's pod as testnginx names it in the CRI path (its
@@ -49,13 +47,7 @@ type scenario2 struct {
 func TestScenarios2(t *testing.T) {
 	bin := collectorBinary(t)
 	testnginx.Require(t)
-	c := testcluster.Start(t)
-	c.GrantCollector(t, testcluster.CollectorRules(t))
-	vl := testvlogs.Start(t)
-	admin := c.AdminClient(t)
-	ctx := t.Context()
-	_, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
-	require.NoError(t, err)
+	c, vl, admin := startScenarioCluster(t)
 	createControllerPod(t, admin)
 
 	podOf := func(s *scenario) string { return s.backend.pod.Name }
@@ -130,7 +122,7 @@ func TestScenarios2(t *testing.T) {
 		locs = append(locs, l)
 	}
 	ng := testnginx.Start(t, testnginx.Config{Locations: locs})
-	startScenarioCollector(t, c, bin, ng.CRIPath, vl)
+	startScenarioCollector(t, c, bin, ng.CRIPath, "", vl)
 
 	for _, s := range scenarios {
 		r := ng.Do(t, "GET", scenarioHost, s.loc.Path+"items/1", map[string]string{"X-Request-ID": "scenario2-" + s.name})
@@ -146,24 +138,14 @@ func TestScenarios2(t *testing.T) {
 
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			row := scenarioRecord(t, vl, "scenario2-"+s.name)
-			field := func(k string) string {
-				if v, ok := row[k]; ok {
-					return fmt.Sprint(v)
-				}
-				return ""
-			}
+			field := fieldOf(scenarioRecord(t, vl, "scenario2-"+s.name))
 			assert.Equal(t, s.cause, field(schema.Cause), "evidence: %s\nruled out: %s", field(schema.Evidence), field(schema.RuledOut))
 			assert.Equal(t, s.pod(s.scenario), field(schema.TargetPod))
 			assert.Equal(t, scenarioNS, field(schema.TargetNamespace))
 			assert.Equal(t, s.backend.name, field(schema.TargetService))
 			rem := field(schema.Remediation)
-			for _, want := range s.remediation(s.scenario) {
-				assert.Contains(t, rem, want, "k8s502.remediation")
-			}
-			for _, want := range s.evidence {
-				assert.Contains(t, field(schema.Evidence), want, "k8s502.evidence")
-			}
+			assertContainsAll(t, rem, s.remediation(s.scenario), "k8s502.remediation")
+			assertContainsAll(t, field(schema.Evidence), s.evidence, "k8s502.evidence")
 			t.Logf("%s: %s (%s)\n  remediation: %s\n  evidence: %s", s.name, field(schema.Cause), field(schema.CauseConfidence), rem, field(schema.Evidence))
 		})
 	}

@@ -4,9 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,9 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
 )
 
 const scenarioHost = "shop.example.com"
@@ -52,36 +47,19 @@ type scenario struct {
 func TestScenarios(t *testing.T) {
 	bin := collectorBinary(t)
 	testnginx.Require(t)
-	c := testcluster.Start(t)
-	c.GrantCollector(t, testcluster.CollectorRules(t))
-	vl := testvlogs.Start(t)
-	admin := c.AdminClient(t)
-	ctx := t.Context()
-	_, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
-	require.NoError(t, err)
+	c, vl, admin := startScenarioCluster(t)
 	requireLoopbackEndpointsRejected(t, admin)
 
 	podOf := func(s *scenario) string { return s.backend.pod.Name }
 	scenarios := []*scenario{{
-		name:     "crash",
-		backend:  &backend{name: "cart", owner: "Deployment"},
-		behavior: testnginx.Refused,
-		loc:      testnginx.Location{Path: "/api/cart/", ConnectTimeout: 2 * time.Second},
-		status:   502,
-		podStatus: func(st *corev1.PodStatus) {
-			at := time.Now().Add(-3 * time.Second)
-			notReady(st, at)
-			cs := &st.ContainerStatuses[0]
-			cs.RestartCount = 3
-			cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-			cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				Reason: "OOMKilled", ExitCode: 137,
-				StartedAt:  metav1.NewTime(at.Add(-2 * time.Minute)),
-				FinishedAt: metav1.NewTime(at),
-			}}
-		},
-		cause: schema.CausePodCrash,
-		pod:   podOf,
+		name:      "crash",
+		backend:   &backend{name: "cart", owner: "Deployment"},
+		behavior:  testnginx.Refused,
+		loc:       testnginx.Location{Path: "/api/cart/", ConnectTimeout: 2 * time.Second},
+		status:    502,
+		podStatus: crashLooping,
+		cause:     schema.CausePodCrash,
+		pod:       podOf,
 		remediation: func(s *scenario) []string {
 			return []string{"-n shop", "deployment/cart", "-c cart", "--limits=memory=512Mi", s.backend.pod.Name}
 		},
@@ -174,7 +152,7 @@ func TestScenarios(t *testing.T) {
 		locs = append(locs, l)
 	}
 	ng := testnginx.Start(t, testnginx.Config{Locations: locs})
-	startScenarioCollector(t, c, bin, ng.CRIPath, vl)
+	startScenarioCollector(t, c, bin, ng.CRIPath, "", vl)
 
 	for _, s := range scenarios {
 		r := ng.Do(t, "GET", scenarioHost, s.loc.Path+"items/1", map[string]string{"X-Request-ID": "scenario-" + s.name})
@@ -184,53 +162,14 @@ func TestScenarios(t *testing.T) {
 
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			row := scenarioRecord(t, vl, "scenario-"+s.name)
-			field := func(k string) string {
-				if v, ok := row[k]; ok {
-					return fmt.Sprint(v)
-				}
-				return ""
-			}
+			field := fieldOf(scenarioRecord(t, vl, "scenario-"+s.name))
 			assert.Equal(t, s.cause, field(schema.Cause), "evidence: %s\nruled out: %s", field(schema.Evidence), field(schema.RuledOut))
 			assert.Equal(t, s.pod(s), field(schema.TargetPod))
 			assert.Equal(t, "shop", field(schema.TargetNamespace))
 			assert.Equal(t, s.backend.name, field(schema.TargetService))
 			rem := field(schema.Remediation)
-			for _, want := range s.remediation(s) {
-				assert.Contains(t, rem, want, "k8s502.remediation")
-			}
+			assertContainsAll(t, rem, s.remediation(s), "k8s502.remediation")
 			t.Logf("%s: %s (%s)\n  remediation: %s\n  evidence: %s", s.name, field(schema.Cause), field(schema.CauseConfidence), rem, field(schema.Evidence))
 		})
 	}
-}
-
-// scenarioRecord waits for the record of one request in VictoriaLogs.
-func scenarioRecord(t *testing.T, vl *testvlogs.Server, reqID string) map[string]any {
-	t.Helper()
-	var rows []map[string]any
-	require.Eventually(t, func() bool {
-		_ = vl.Flush(t.Context())
-		var err error
-		rows, err = vl.Query(t.Context(), fmt.Sprintf("%s:%q", schema.RequestID, reqID))
-		return err == nil && len(rows) > 0
-	}, 60*time.Second, 250*time.Millisecond, "no record with %s=%s in VictoriaLogs", schema.RequestID, reqID)
-	require.Len(t, rows, 1, "records for %s", reqID)
-	return rows[0]
-}
-
-// startScenarioCollector runs the collector on nginx's CRI file as the
-// collector identity and returns once its informers have synced.
-func startScenarioCollector(t *testing.T, c *testcluster.Cluster, bin, criPath string, vl *testvlogs.Server) {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, collectorConfig, criPath, "    lookback: 10m", vl.OTLPLogsEndpoint()), 0o600))
-	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
-	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
-	col.WaitFor(t, 30*time.Second, func() error {
-		if !strings.Contains(col.Tail(1<<20), "Kubernetes informers synced") {
-			return fmt.Errorf("informers not synced as %s", testcluster.CollectorUser)
-		}
-		return nil
-	})
 }

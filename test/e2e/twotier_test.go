@@ -125,18 +125,7 @@ func TestTwoTier(t *testing.T) {
 
 	// The crash: the pod behind cart was OOMKilled and is in
 	// CrashLoopBackOff; its address refuses connections.
-	be.create(t, admin, func(st *corev1.PodStatus) {
-		at := time.Now().Add(-3 * time.Second)
-		notReady(st, at)
-		cs := &st.ContainerStatuses[0]
-		cs.RestartCount = 3
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-		cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-			Reason: "OOMKilled", ExitCode: 137,
-			StartedAt:  metav1.NewTime(at.Add(-2 * time.Minute)),
-			FinishedAt: metav1.NewTime(at),
-		}}
-	})
+	be.create(t, admin, crashLooping)
 	time.Sleep(time.Second) // the informers' watch delivers the pod
 
 	const reqID = "twotier-crash"
@@ -144,13 +133,7 @@ func TestTwoTier(t *testing.T) {
 	require.Equal(t, 502, r.Status, "nginx answered %d %q", r.Status, r.Body)
 	ng.WaitRequests(t)
 
-	row := scenarioRecord(t, vl, reqID)
-	field := func(k string) string {
-		if v, ok := row[k]; ok {
-			return fmt.Sprint(v)
-		}
-		return ""
-	}
+	field := fieldOf(scenarioRecord(t, vl, reqID))
 	assert.Equal(t, schema.CausePodCrash, field(schema.Cause), "evidence: %s\nruled out: %s", field(schema.Evidence), field(schema.RuledOut))
 	assert.Equal(t, be.pod.Name, field(schema.TargetPod))
 	assert.Equal(t, scenarioNS, field(schema.TargetNamespace))

@@ -1,4 +1,4 @@
-package testnginx
+package testproc
 
 import (
 	"bytes"

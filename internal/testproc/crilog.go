@@ -1,8 +1,9 @@
-package testnginx
+package testproc
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ import (
 const MaxCRILine = 16384
 
 // logSink plays the container runtime: it owns the CRI file (and optionally a
-// docker json-file) that both of nginx's streams are written into. One mutex
+// docker json-file) that both of a proxy's streams are written into. One mutex
 // per record, not per line, so a record of the other stream can land between
 // the P and F chunks of a long line, as it does under containerd.
 type logSink struct {
@@ -27,7 +28,7 @@ type logSink struct {
 	docker *os.File
 }
 
-// copyStream reads one nginx stream until EOF and writes each line the
+// copyStream reads one stream until EOF and writes each line the
 // moment it is read.
 func (s *logSink) copyStream(stream string, r io.Reader) {
 	br := bufio.NewReaderSize(r, 64*1024)
@@ -88,7 +89,7 @@ func (s *logSink) writeRecord(stream string, msg []byte, partial bool) {
 	b.Write(msg)
 	b.WriteByte('\n')
 	// Write errors are ignored on purpose: like the runtime, keep draining
-	// the pipe so nginx never blocks on a full pipe.
+	// the pipe so the proxy never blocks on a full pipe.
 	_, _ = s.cri.Write(b.Bytes())
 	if s.docker == nil {
 		return
@@ -144,49 +145,69 @@ func (s *logSink) close() {
 	}
 }
 
-// createCRIFile creates (truncating) <root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log,
-// the path the kubelet gives a container's first log file.
-func createCRIFile(root, namespace, pod, uid, container string) (string, *os.File, error) {
+// CRILog is the container runtime's side of one container's log: every
+// stream copied into it lands in one containerd CRI file (and, optionally,
+// a docker json-file).
+type CRILog struct {
+	// Path is <root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log, the
+	// path the kubelet gives a container's first log file.
+	Path string
+	// DockerPath is <root>/var/lib/docker/containers/<id>/<id>-json.log, ""
+	// unless asked for.
+	DockerPath string
+	sink       *logSink
+}
+
+// CreateCRILog creates (truncating) the CRI file of a container, and with
+// dockerJSON its docker json-file too; uid "" makes a random pod UID.
+func CreateCRILog(root, namespace, pod, uid, container string, dockerJSON bool) (*CRILog, error) {
+	if uid == "" {
+		uid = RandomUUID()
+	}
 	dir := filepath.Join(root, "var", "log", "pods", namespace+"_"+pod+"_"+uid, container)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, err
-	}
-	path := filepath.Join(dir, "0.log")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return "", nil, err
-	}
-	return path, f, nil
-}
-
-// CRILog is the container runtime's side of one container's log, for
-// harnesses of other proxies: every stream copied into it lands in one
-// containerd CRI file, exactly as nginx's streams do here.
-type CRILog struct {
-	// Path is <root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log.
-	Path string
-	sink *logSink
-}
-
-// CreateCRILog creates the CRI file of a container; uid "" makes a random
-// pod UID.
-func CreateCRILog(root, namespace, pod, uid, container string) (*CRILog, error) {
-	if uid == "" {
-		uid = randomUUID()
-	}
-	path, f, err := createCRIFile(root, namespace, pod, uid, container)
-	if err != nil {
 		return nil, err
 	}
-	return &CRILog{Path: path, sink: &logSink{cri: f}}, nil
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	l := &CRILog{Path: filepath.Join(dir, "0.log"), sink: &logSink{}}
+	var err error
+	if l.sink.cri, err = os.OpenFile(l.Path, flags, 0o640); err != nil {
+		return nil, err
+	}
+	if dockerJSON {
+		id := randomHex(32)
+		dir := filepath.Join(root, "var", "lib", "docker", "containers", id)
+		l.DockerPath = filepath.Join(dir, id+"-json.log")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			_ = l.sink.cri.Close()
+			return nil, err
+		}
+		if l.sink.docker, err = os.OpenFile(l.DockerPath, flags, 0o640); err != nil {
+			_ = l.sink.cri.Close()
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
 // Copy reads stream ("stdout" or "stderr") from r until EOF and writes each
 // line as CRI records the moment it is read. Run one Copy per stream.
 func (l *CRILog) Copy(stream string, r io.Reader) { l.sink.copyStream(stream, r) }
 
-// Close closes the file; call it after every Copy has returned.
+// Close closes the files; call it after every Copy has returned.
 func (l *CRILog) Close() { l.sink.close() }
+
+func randomHex(nbytes int) string {
+	b := make([]byte, nbytes)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}
+
+// RandomUUID is a version 4, RFC 4122 variant UUID, like a real pod UID.
+func RandomUUID() string {
+	h := randomHex(16)
+	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}
 
 // Record is one line of a CRI log file.
 type Record struct {
