@@ -88,23 +88,9 @@ func renderConf(p confParams) (string, error) {
 	}
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
-	if p.root {
-		// As root, workers would otherwise drop to nobody and lose access to
-		// the 0700 temp dir.
-		w("user root;")
-	}
-	w("daemon off;")
-	w("master_process on;")
-	w("worker_processes %d;", p.workers)
-	w("pid %s;", filepath.Join(p.dir, "nginx.pid"))
-	w("error_log stderr notice;")
-	w("worker_shutdown_timeout 5s;")
-	w("events { worker_connections 1024; }")
-	w("http {")
+	writeMain(w, p)
 	w("  server_tokens off;")
-	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
-		w("  %s_temp_path %s;", d, filepath.Join(p.dir, d+"_temp"))
-	}
+	writeTempPaths(w, p)
 	// ingress-nginx: client X-Request-ID wins, else nginx's own $request_id.
 	w(`  map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }`)
 	w("  map $request_uri $loggable { default 1; }")
@@ -244,4 +230,30 @@ func nginxDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
 	return fmt.Sprintf("%dms", d/time.Millisecond)
+}
+
+// writeMain writes what both layouts share before the http block's own
+// settings: the process, the error log at notice (both controllers'
+// default) and the opening of http.
+func writeMain(w func(string, ...any), p confParams) {
+	if p.root {
+		// As root, workers would otherwise drop to nobody and lose access to
+		// the 0700 temp dir.
+		w("user root;")
+	}
+	w("daemon off;")
+	w("master_process on;")
+	w("worker_processes %d;", p.workers)
+	w("pid %s;", filepath.Join(p.dir, "nginx.pid"))
+	w("error_log stderr notice;")
+	w("worker_shutdown_timeout 5s;")
+	w("events { worker_connections 1024; }")
+	w("http {")
+}
+
+// writeTempPaths keeps every temp file in the test's directory.
+func writeTempPaths(w func(string, ...any), p confParams) {
+	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		w("  %s_temp_path %s;", d, filepath.Join(p.dir, d+"_temp"))
+	}
 }

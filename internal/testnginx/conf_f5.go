@@ -18,22 +18,9 @@ import (
 func renderF5Conf(p confParams) (string, error) {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
-	if p.root {
-		w("user root;")
-	}
-	w("daemon off;")
-	w("master_process on;")
-	w("worker_processes %d;", p.workers)
-	w("pid %s;", filepath.Join(p.dir, "nginx.pid"))
-	// MainErrorLogLevel "notice".
-	w("error_log stderr notice;")
-	w("worker_shutdown_timeout 5s;")
-	w("events { worker_connections 1024; }")
-	w("http {")
+	writeMain(w, p) // F5's MainErrorLogLevel is "notice" too
 	w("  default_type application/octet-stream;")
-	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
-		w("  %s_temp_path %s;", d, filepath.Join(p.dir, d+"_temp"))
-	}
+	writeTempPaths(w, p)
 	w("  log_format  main  %s;", LogFormatF5Main)
 	// MainAccessLog "/dev/stdout main".
 	w("  access_log /dev/stdout main;")
