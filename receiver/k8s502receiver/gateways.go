@@ -46,33 +46,15 @@ var gateways = map[string]gatewaySpec{
 	},
 	schema.GatewayHAProxy: {
 		include: haproxy.DefaultInclude,
-		compile: func(lf string) (func() gateway.Parser, error) {
-			f, err := haproxy.Compile(lf)
-			if err != nil {
-				return nil, err
-			}
-			return f.NewParser, nil
-		},
+		compile: gateway.Compiler(haproxy.Compile),
 	},
 	schema.GatewayTraefik: {
 		include: traefik.DefaultInclude,
-		compile: func(lf string) (func() gateway.Parser, error) {
-			f, err := traefik.Compile(lf)
-			if err != nil {
-				return nil, err
-			}
-			return f.NewParser, nil
-		},
+		compile: gateway.Compiler(traefik.Compile),
 	},
 	schema.GatewayEnvoy: {
 		include: envoy.DefaultInclude,
-		compile: func(lf string) (func() gateway.Parser, error) {
-			f, err := envoy.Compile(lf)
-			if err != nil {
-				return nil, err
-			}
-			return f.NewParser, nil
-		},
+		compile: gateway.Compiler(envoy.Compile),
 	},
 }
 

@@ -78,3 +78,20 @@ func Joins(p Parser) bool {
 	j, ok := p.(Joining)
 	return ok && j.Joins()
 }
+
+// Format is what every parser package compiles a log format into.
+type Format interface {
+	NewParser() Parser
+}
+
+// Compiler adapts a parser package's Compile to one signature: the format
+// string in, a maker of per-file parsers out.
+func Compiler[F Format](compile func(logFormat string) (F, error)) func(logFormat string) (func() Parser, error) {
+	return func(logFormat string) (func() Parser, error) {
+		f, err := compile(logFormat)
+		if err != nil {
+			return nil, err
+		}
+		return f.NewParser, nil
+	}
+}

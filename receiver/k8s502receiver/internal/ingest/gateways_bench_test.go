@@ -31,13 +31,13 @@ type mixCase struct {
 	parser func(b *testing.B) func() gateway.Parser
 }
 
-func compiled[F interface{ NewParser() gateway.Parser }](compile func(string) (F, error)) func(b *testing.B) func() gateway.Parser {
+func compiled[F gateway.Format](compile func(string) (F, error)) func(b *testing.B) func() gateway.Parser {
 	return func(b *testing.B) func() gateway.Parser {
-		f, err := compile("")
+		np, err := gateway.Compiler(compile)("")
 		if err != nil {
 			b.Fatal(err)
 		}
-		return f.NewParser
+		return np
 	}
 }
 
