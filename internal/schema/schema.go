@@ -26,8 +26,13 @@ const (
 
 // k8s502's own attributes. Lists are OTLP array values.
 const (
-	Gateway         = "k8s502.gateway"          // which parser produced the record, e.g. "ingress-nginx"
-	RequestID       = "k8s502.request.id"       // $req_id
+	Gateway   = "k8s502.gateway"    // which parser produced the record, e.g. "ingress-nginx"
+	RequestID = "k8s502.request.id" // $req_id
+	// RecordID is the record's deterministic identity: a hash of the log
+	// stream, the file offset and the bytes of the line it came from. A line
+	// read twice (after a crash) gives the same id, so every hop and the
+	// backend can drop repeats by it.
+	RecordID        = "k8s502.record.id"
 	RequestDuration = "k8s502.request.duration" // seconds, double
 	UpstreamName    = "k8s502.upstream.name"    // the proxy's own name for the upstream, verbatim ("<ns>-<svc>-<port>" in ingress-nginx)
 	// The Kubernetes Service behind the upstream, when the proxy's naming

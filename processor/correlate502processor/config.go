@@ -39,9 +39,18 @@ type Config struct {
 	// DecisionWait holds each record this long before judging it, so
 	// evidence recorded just after the failure still counts.
 	DecisionWait time.Duration `mapstructure:"decision_wait"`
-	// MaxPending bounds the records waiting; beyond it the oldest are
-	// released unjudged with cause unknown.
+	// MaxPending bounds the records waiting; beyond it new records are
+	// refused with a retryable error (the sender slows down), never released
+	// unjudged.
 	MaxPending int `mapstructure:"max_pending"`
+
+	// StorageID names a storage extension (file_storage) where waiting
+	// records are kept, so a killed collector judges them after restart.
+	// Without it they are only in memory.
+	StorageID *component.ID `mapstructure:"storage"`
+	// DedupeIDs is how many identities (k8s502.record.id) of released
+	// records are remembered to drop a batch sent twice.
+	DedupeIDs int `mapstructure:"dedupe_ids"`
 
 	// IngressController identifies the controller's pods for NetworkPolicy
 	// evaluation when the records' resource attributes do not.
@@ -92,6 +101,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPending < 1 {
 		errs = append(errs, errors.New("max_pending: must be at least 1"))
+	}
+	if c.DedupeIDs < 1 {
+		errs = append(errs, errors.New("dedupe_ids: must be at least 1"))
 	}
 	return errors.Join(errs...)
 }

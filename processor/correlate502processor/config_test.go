@@ -17,6 +17,7 @@ import (
 func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
+	storageID := component.MustNewID("file_storage")
 	for _, tt := range []struct {
 		id   component.ID
 		want *Config
@@ -27,7 +28,7 @@ func TestLoadConfig(t *testing.T) {
 			want: &Config{
 				AuthType: AuthTypeNone, KubeAPIQPS: 5, KubeAPIBurst: 10,
 				ClusterSnapshot: "testdata/snapshot.yaml",
-				Lookback:        15 * time.Minute, DecisionWait: 2 * time.Second, MaxPending: 500,
+				Lookback:        15 * time.Minute, DecisionWait: 2 * time.Second, MaxPending: 500, DedupeIDs: 200000,
 				IngressController: IngressControllerConfig{Namespace: "ingress-nginx", PodLabels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}},
 			},
 		},
@@ -36,7 +37,8 @@ func TestLoadConfig(t *testing.T) {
 			want: &Config{
 				AuthType: AuthTypeKubeConfig, Context: "prod", KubeAPIQPS: 20, KubeAPIBurst: 40,
 				Namespaces: []string{"shop", "payments"},
-				Lookback:   10 * time.Minute, DecisionWait: 5 * time.Second, MaxPending: 10000,
+				Lookback:   10 * time.Minute, DecisionWait: 5 * time.Second, MaxPending: 200000, DedupeIDs: 1000,
+				StorageID: &storageID,
 			},
 		},
 	} {
@@ -66,6 +68,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"negative wait", func(c *Config) { c.DecisionWait = -time.Second }, "decision_wait"},
 		{"wait beyond lookback", func(c *Config) { c.DecisionWait = time.Hour }, "decision_wait"},
 		{"zero max pending", func(c *Config) { c.MaxPending = 0 }, "max_pending"},
+		{"zero dedupe ids", func(c *Config) { c.DedupeIDs = 0 }, "dedupe_ids"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)

@@ -16,7 +16,7 @@ import (
 // used in a logs and a metrics pipeline is one instance: restart metrics
 // seen in one pipeline are evidence for records in the other.
 func NewFactory() processor.Factory {
-	reg := &registry{instances: map[component.ID]*correlator{}}
+	reg := &registry{instances: map[component.ID]*correlator{}, logs: map[component.ID]int{}}
 	return processor.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
@@ -32,7 +32,8 @@ func createDefaultConfig() component.Config {
 		KubeAPIBurst: 10,
 		Lookback:     10 * time.Minute,
 		DecisionWait: 5 * time.Second,
-		MaxPending:   10000,
+		MaxPending:   200000,
+		DedupeIDs:    200000,
 	}
 }
 
@@ -40,6 +41,9 @@ func createDefaultConfig() component.Config {
 type registry struct {
 	mu        sync.Mutex
 	instances map[component.ID]*correlator
+	// logs counts the logs pipelines created per ID: the storage client of
+	// each is named by its place, so pipelines never share held batches.
+	logs map[component.ID]int
 }
 
 func (r *registry) get(set processor.Settings, cfg *Config) (*correlator, error) {
@@ -65,7 +69,11 @@ func (r *registry) createLogs(_ context.Context, set processor.Settings, cfg com
 	if err != nil {
 		return nil, err
 	}
-	return &logsProcessor{c: c, next: next}, nil
+	r.mu.Lock()
+	index := r.logs[set.ID]
+	r.logs[set.ID]++
+	r.mu.Unlock()
+	return &logsProcessor{c: c, next: next, index: index}, nil
 }
 
 func (r *registry) createMetrics(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {

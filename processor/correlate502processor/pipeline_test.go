@@ -3,6 +3,7 @@ package correlate502processor
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -170,4 +171,11 @@ func linesRead(tel *componenttest.Telemetry) int64 {
 		n += dp.Value
 	}
 	return n
+}
+
+// groupKey identifies a resource and scope by content.
+func groupKey(rl plog.ResourceLogs, sl plog.ScopeLogs) string {
+	res, _ := json.Marshal(rl.Resource().Attributes().AsRaw())
+	scope, _ := json.Marshal(sl.Scope().Attributes().AsRaw())
+	return string(res) + "\x00" + rl.SchemaUrl() + "\x00" + sl.Scope().Name() + "\x00" + sl.Scope().Version() + "\x00" + string(scope)
 }

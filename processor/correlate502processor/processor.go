@@ -2,9 +2,10 @@ package correlate502processor // import "github.com/k8s502/otelcol-k8s502/proces
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,25 +20,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/buffer"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/evidence"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/kube"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/metadata"
 )
-
-// held is one k8s502 record waiting for decision_wait, alone in its own
-// Logs (with a copy of its resource and scope) so it can be judged and sent
-// on independently.
-type held struct {
-	logs plog.Logs
-	next consumer.Logs
-}
-
-func (h *held) record() plog.LogRecord {
-	return h.logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-}
 
 // correlator is the state shared by the processor's pipelines.
 type correlator struct {
@@ -52,13 +40,13 @@ type correlator struct {
 	// records say that no cluster state was available.
 	fedByPipelines atomic.Bool
 
-	mu    sync.Mutex
-	refs  int
-	buf   *buffer.Buffer[*held]
-	tb    *metadata.TelemetryBuilder
-	watch *kube.Watcher
-	stop  chan struct{}
-	done  chan struct{}
+	mu     sync.Mutex
+	refs   int
+	queues []*logsProcessor // the logs pipelines' pending records
+	tb     *metadata.TelemetryBuilder
+	watch  *kube.Watcher
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correlator, error) {
@@ -67,7 +55,6 @@ func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correla
 		cfg:    cfg,
 		store:  cluster.NewStore(cfg.Lookback),
 		onLast: onLast,
-		buf:    buffer.New[*held](cfg.DecisionWait, cfg.MaxPending),
 		diag: diagnose.Config{
 			Lookback: cfg.Lookback,
 			// Evidence recorded while the record waited still counts.
@@ -127,10 +114,7 @@ func (c *correlator) start(ctx context.Context, _ component.Host) (err error) {
 
 func (c *correlator) registerGauges() error {
 	if err := c.tb.RegisterCorrelate502RecordsPendingCallback(func(_ context.Context, o metric.Int64Observer) error {
-		c.mu.Lock()
-		n := c.buf.Len()
-		c.mu.Unlock()
-		o.Observe(int64(n))
+		o.Observe(int64(c.pendingRecords()))
 		return nil
 	}); err != nil {
 		return err
@@ -153,7 +137,7 @@ func (c *correlator) registerGauges() error {
 	})
 }
 
-func (c *correlator) shutdown(ctx context.Context) error {
+func (c *correlator) shutdown(_ context.Context) error {
 	c.mu.Lock()
 	c.refs--
 	last := c.refs == 0
@@ -166,19 +150,22 @@ func (c *correlator) shutdown(ctx context.Context) error {
 	if c.watch != nil {
 		c.watch.Stop()
 	}
-	// Judge and send what still waits: shutdown must not swallow records.
-	c.mu.Lock()
-	rest := c.buf.Drain()
-	c.mu.Unlock()
-	err := c.release(ctx, rest, "")
 	c.tb.Shutdown()
 	c.onLast()
-	return err
+	return nil
 }
 
-// loop judges records whose decision_wait is over and prunes history.
+// loop judges records whose decision_wait is over and prunes history. Its
+// context ends with the processor, so a next consumer that blocks cannot hold
+// up Shutdown.
 func (c *correlator) loop() {
 	defer close(c.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.stop
+		cancel()
+	}()
 	every := min(max(c.cfg.DecisionWait/4, 50*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -192,172 +179,89 @@ func (c *correlator) loop() {
 			c.store.Prune(now)
 		case now := <-t.C:
 			c.mu.Lock()
-			due := c.buf.Due(now)
+			qs := slices.Clone(c.queues)
 			c.mu.Unlock()
-			if err := c.release(context.Background(), due, ""); err != nil {
-				c.set.Logger.Error("sending annotated records failed", zap.Error(err))
+			for _, p := range qs {
+				if err := p.releaseDue(ctx, now, false); err != nil && ctx.Err() == nil {
+					c.set.Logger.Warn("judged records not accepted by the next consumer; they stay held and are tried again", zap.Error(err))
+				}
 			}
 		}
 	}
 }
 
-// hold queues records; those pushed out by max_pending leave unjudged.
-func (c *correlator) hold(ctx context.Context, hs []*held) error {
-	now := time.Now()
-	var early []*held
+func (c *correlator) pendingRecords() int {
 	c.mu.Lock()
-	for _, h := range hs {
-		early = append(early, c.buf.Add(h, now)...)
-	}
+	qs := slices.Clone(c.queues)
 	c.mu.Unlock()
-	if len(early) == 0 {
-		return nil
+	n := 0
+	for _, p := range qs {
+		n += p.held()
 	}
-	c.tb.Correlate502RecordsReleasedEarly.Add(ctx, int64(len(early)))
-	return c.release(ctx, early, fmt.Sprintf("released before decision_wait: max_pending (%d) records were already waiting", c.cfg.MaxPending))
+	return n
 }
 
-// release judges records (or marks them unjudged with the reason) and sends
-// them on, one Logs per next consumer.
-func (c *correlator) release(ctx context.Context, hs []*held, unjudged string) error {
-	if len(hs) == 0 {
-		return nil
-	}
-	out := map[consumer.Logs]plog.Logs{}
-	var order []consumer.Logs
-	groups := map[consumer.Logs]map[string]plog.LogRecordSlice{}
-	for _, h := range hs {
-		lr := h.record()
-		var cause string
-		if unjudged != "" {
-			cause = annotateUnjudged(lr, unjudged)
-		} else {
-			cause = c.judge(h)
-		}
-		c.tb.Correlate502RecordsAnnotated.Add(ctx, 1, metric.WithAttributes(attribute.String("cause", cause)))
-		dst, ok := out[h.next]
-		if !ok {
-			dst = plog.NewLogs()
-			out[h.next] = dst
-			order = append(order, h.next)
-			groups[h.next] = map[string]plog.LogRecordSlice{}
-		}
-		// Records held one by one go out grouped again under their resource
-		// and scope, as they came in.
-		rl := h.logs.ResourceLogs().At(0)
-		sl := rl.ScopeLogs().At(0)
-		key := groupKey(rl, sl)
-		lrs, ok := groups[h.next][key]
-		if !ok {
-			nrl := dst.ResourceLogs().AppendEmpty()
-			rl.Resource().MoveTo(nrl.Resource())
-			nrl.SetSchemaUrl(rl.SchemaUrl())
-			nsl := nrl.ScopeLogs().AppendEmpty()
-			sl.Scope().MoveTo(nsl.Scope())
-			nsl.SetSchemaUrl(sl.SchemaUrl())
-			lrs = nsl.LogRecords()
-			groups[h.next][key] = lrs
-		}
-		lr.MoveTo(lrs.AppendEmpty())
-	}
-	var errs []error
-	for _, next := range order {
-		errs = append(errs, next.ConsumeLogs(ctx, out[next]))
-	}
-	return errors.Join(errs...)
+func (c *correlator) addQueue(p *logsProcessor) {
+	c.mu.Lock()
+	c.queues = append(c.queues, p)
+	c.mu.Unlock()
 }
 
-func (c *correlator) judge(h *held) string {
-	rl := h.logs.ResourceLogs().At(0)
-	lr := h.record()
-	f := factsOf(rl.Resource().Attributes(), lr)
+func (c *correlator) removeQueue(p *logsProcessor) {
+	c.mu.Lock()
+	c.queues = slices.DeleteFunc(c.queues, func(q *logsProcessor) bool { return q == p })
+	c.mu.Unlock()
+}
+
+// judgeAll judges every record of ld in place. Records that share what
+// decides the cause and fall in the same second share one judgement.
+func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs) {
+	memo := map[string]diagnose.Result{}
+	causes := map[string]int64{}
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource().Attributes()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				f := factsOf(res, lr)
+				key := incidentKey(&f)
+				r, ok := memo[key]
+				if !ok {
+					r = c.judge(f)
+					memo[key] = r
+				}
+				annotate(lr, r)
+				causes[r.Cause]++
+			}
+		}
+	}
+	for cause, n := range causes {
+		c.tb.Correlate502RecordsAnnotated.Add(ctx, n, metric.WithAttributes(attribute.String("cause", cause)))
+	}
+}
+
+func (c *correlator) judge(f diagnose.Facts) diagnose.Result {
 	r := diagnose.Diagnose(f, c.store, c.diag)
 	if c.watch == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() {
 		r.Evidence = append(r.Evidence, "no cluster state: auth_type none, no cluster_snapshot, and no Kubernetes objects or events arrived through the pipelines")
 	} else if c.watch != nil && !c.watch.Synced() {
 		r.Evidence = append(r.Evidence, "Kubernetes API not synced when judged: state may be incomplete")
 	}
-	annotate(lr, r)
-	return r.Cause
+	return r
 }
 
-// groupKey identifies a resource and scope by content.
-func groupKey(rl plog.ResourceLogs, sl plog.ScopeLogs) string {
-	res, _ := json.Marshal(rl.Resource().Attributes().AsRaw())
-	scope, _ := json.Marshal(sl.Scope().Attributes().AsRaw())
-	return string(res) + "\x00" + rl.SchemaUrl() + "\x00" + sl.Scope().Name() + "\x00" + sl.Scope().Version() + "\x00" + string(scope)
-}
-
-// logsProcessor holds k8s502 records for judgement, indexes Kubernetes
-// event records as evidence, and passes everything else through.
-type logsProcessor struct {
-	c       *correlator
-	next    consumer.Logs
-	started bool
-}
-
-func (p *logsProcessor) Start(ctx context.Context, host component.Host) error {
-	if err := p.c.start(ctx, host); err != nil {
-		return err
-	}
-	p.started = true
-	return nil
-}
-
-// Shutdown without Start (or twice) must be harmless: only a started
-// pipeline releases its hold on the shared state.
-func (p *logsProcessor) Shutdown(ctx context.Context) error {
-	if !p.started {
-		return nil
-	}
-	p.started = false
-	return p.c.shutdown(ctx)
-}
-
-func (p *logsProcessor) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: true}
-}
-
-func (p *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	var hs []*held
-	indexed := evidence.FromLogs(ld, p.c.store)
+// evidenceFromLogs indexes Kubernetes objects and events that arrive through
+// the pipeline and returns how many of each kind.
+func evidenceFromLogs(ld plog.Logs, c *correlator) map[string]int {
+	indexed := evidence.FromLogs(ld, c.store)
 	if len(indexed) > 0 {
-		p.c.fedByPipelines.Store(true)
+		c.fedByPipelines.Store(true)
 	}
-	for kind, n := range indexed {
-		p.c.tb.Correlate502EvidenceIndexed.Add(ctx, int64(n), metric.WithAttributes(attribute.String("kind", kind)))
-	}
-	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
-			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if !isK8s502Record(lr) {
-					return false
-				}
-				h := &held{logs: plog.NewLogs(), next: p.next}
-				nrl := h.logs.ResourceLogs().AppendEmpty()
-				rl.Resource().CopyTo(nrl.Resource())
-				nrl.SetSchemaUrl(rl.SchemaUrl())
-				nsl := nrl.ScopeLogs().AppendEmpty()
-				sl.Scope().CopyTo(nsl.Scope())
-				nsl.SetSchemaUrl(sl.SchemaUrl())
-				lr.MoveTo(nsl.LogRecords().AppendEmpty())
-				hs = append(hs, h)
-				return true
-			})
-			return sl.LogRecords().Len() == 0
-		})
-		return rl.ScopeLogs().Len() == 0
-	})
-	var errs []error
-	if ld.ResourceLogs().Len() > 0 {
-		errs = append(errs, p.next.ConsumeLogs(ctx, ld))
-	}
-	if p.c.cfg.DecisionWait == 0 {
-		errs = append(errs, p.c.release(ctx, hs, ""))
-	} else {
-		errs = append(errs, p.c.hold(ctx, hs))
-	}
-	return errors.Join(errs...)
+	return indexed
 }
 
 // isK8s502Record recognises the receiver's records by their schema.
@@ -401,4 +305,34 @@ func (p *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metric
 		p.c.tb.Correlate502EvidenceIndexed.Add(ctx, int64(n), metric.WithAttributes(attribute.String("kind", "restart")))
 	}
 	return p.next.ConsumeMetrics(ctx, md)
+}
+
+// incidentKey is what decides a record's cause, plus its second: records
+// with the same key are judged once. A pod that restarts or turns Ready
+// inside a storm changes the state of later seconds, so later buckets are
+// judged again.
+func incidentKey(f *diagnose.Facts) string {
+	var b strings.Builder
+	b.Grow(256)
+	for _, s := range [...]string{f.Gateway, f.ControllerNamespace, f.ControllerPod, f.Service.Namespace, f.Service.Name, f.Service.Port,
+		f.UpstreamName, f.ErrorKind, f.ErrorUpstream, f.Origin, f.Outcome, f.FailureSignal, f.Host, f.Path} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	for _, s := range f.Addresses {
+		b.WriteString(s)
+		b.WriteByte(1)
+	}
+	for _, s := range f.Statuses {
+		b.WriteString(s)
+		b.WriteByte(1)
+	}
+	// The message is the text before nginx's ", client:" context, so it is
+	// the same for every request failing the same way.
+	b.WriteString(f.ErrorMessage)
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(f.Status))
+	b.WriteByte(0)
+	b.WriteString(strconv.FormatInt(f.Time.Unix(), 10))
+	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -15,15 +16,17 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/metadatatest"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/pending"
 )
 
 func dp(v int64, kv ...attribute.KeyValue) metricdata.DataPoint[int64] {
 	return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(kv...), Value: v}
 }
 
-// TestTelemetry: five records arrive while max_pending is 2; the three
-// oldest leave at once, unjudged, cause unknown, with the reason; the two
-// left are judged at shutdown. Evidence is counted by kind.
+// TestTelemetry: two records wait while max_pending is 2; a third batch is
+// refused with a retryable error (the sender slows down; nothing leaves
+// unjudged) and counted; the two are judged at shutdown. Evidence is
+// counted by kind.
 func TestTelemetry(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
@@ -49,43 +52,26 @@ func TestTelemetry(t *testing.T) {
 	}, metricdatatest.IgnoreTimestamp())
 
 	ld = plog.NewLogs()
-	addrs := []string{sceneIPB, sceneIPB, sceneIPB, sceneIPB, sceneIPA}
-	for i, ip := range addrs {
-		appendFailed(ld, req.Add(time.Duration(i)*time.Millisecond), ip+":8080")
-	}
+	appendFailed(ld, req, sceneIPB+":8080")
+	appendFailed(ld, req.Add(time.Millisecond), sceneIPA+":8080")
 	require.NoError(t, p.logs.ConsumeLogs(ctx, ld))
-
-	early := p.out.AllLogs()
-	var out []plog.LogRecord
-	for _, l := range early {
-		for i := 0; i < l.ResourceLogs().Len(); i++ {
-			lrs := l.ResourceLogs().At(i).ScopeLogs().At(0).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if isK8s502Record(lrs.At(k)) {
-					out = append(out, lrs.At(k))
-				}
-			}
-		}
+	ld = plog.NewLogs()
+	for i := range 3 {
+		appendFailed(ld, req.Add(time.Duration(2+i)*time.Millisecond), sceneIPB+":8080")
 	}
-	require.Len(t, out, 3, "released early, not dropped")
-	for i, lr := range out {
-		assert.Equal(t, req.Add(time.Duration(i)*time.Millisecond).UnixNano(), lr.Timestamp().AsTime().UnixNano(), "oldest first")
-		assert.Equal(t, schema.CauseUnknown, str(lr.Attributes(), schema.Cause))
-		assert.Contains(t, evidenceOf(lr), "max_pending (2)")
-	}
-	metadatatest.AssertEqualCorrelate502RecordsReleasedEarly(t, tel, []metricdata.DataPoint[int64]{dp(3)}, metricdatatest.IgnoreTimestamp())
+	err := p.logs.ConsumeLogs(ctx, ld)
+	require.ErrorIs(t, err, pending.ErrFull)
+	assert.False(t, consumererror.IsPermanent(err), "the sender must retry")
+	assert.Empty(t, p.records(), "nothing released before decision_wait")
+	metadatatest.AssertEqualCorrelate502BatchesRefused(t, tel, []metricdata.DataPoint[int64]{dp(1)}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualCorrelate502RecordsPending(t, tel, []metricdata.DataPoint[int64]{dp(2)}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualCorrelate502RecordsAnnotated(t, tel, []metricdata.DataPoint[int64]{
-		dp(3, attribute.String("cause", schema.CauseUnknown)),
-	}, metricdatatest.IgnoreTimestamp())
 
 	p.shutdown(t)
 	// Judged at shutdown: pod B had nothing wrong (unknown), pod A crashed.
 	metadatatest.AssertEqualCorrelate502RecordsAnnotated(t, tel, []metricdata.DataPoint[int64]{
-		dp(4, attribute.String("cause", schema.CauseUnknown)),
+		dp(1, attribute.String("cause", schema.CauseUnknown)),
 		dp(1, attribute.String("cause", schema.CausePodCrash)),
 	}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualCorrelate502RecordsReleasedEarly(t, tel, []metricdata.DataPoint[int64]{dp(3)}, metricdatatest.IgnoreTimestamp())
 	recs := p.records()
 	assert.Equal(t, schema.CausePodCrash, str(recs[sceneIPA+":8080"].Attributes(), schema.Cause))
 }
@@ -107,6 +93,6 @@ func TestTelemetryDecisionWaitZero(t *testing.T) {
 		dp(2, attribute.String("cause", schema.CauseUnknown)),
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualCorrelate502RecordsPending(t, tel, []metricdata.DataPoint[int64]{dp(0)}, metricdatatest.IgnoreTimestamp())
-	_, err := tel.GetMetric("otelcol_correlate502_records_released_early")
-	assert.Error(t, err, "nothing released early")
+	_, err := tel.GetMetric("otelcol_correlate502_batches_refused")
+	assert.Error(t, err, "nothing refused")
 }

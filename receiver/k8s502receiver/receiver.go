@@ -3,7 +3,9 @@ package k8s502receiver // import "github.com/k8s502/otelcol-k8s502/receiver/k8s5
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
@@ -39,6 +41,10 @@ type k8s502Receiver struct {
 	fcCfg   fileconsumer.Config
 	manager *fileconsumer.Manager
 	storage storage.Client
+	persist operator.Persister // scoped; nil without storage
+
+	delivered delivered    // guarded by sendMu
+	heldLines atomic.Int64 // lines written with the last checkpoint
 
 	sourcesMu sync.Mutex
 	sources   map[string]*fileSource // by file path
@@ -54,8 +60,10 @@ type k8s502Receiver struct {
 }
 
 type fileSource struct {
-	in *ingest.Source
-	id podpath.Identity
+	in     *ingest.Source
+	id     podpath.Identity
+	path   string
+	offset atomic.Int64 // read up to here, for the backlog gauge
 }
 
 // published remembers the counter values already reported.
@@ -129,6 +137,12 @@ func (r *k8s502Receiver) Start(ctx context.Context, host component.Host) error {
 	}); err != nil {
 		return err
 	}
+	if err := tb.RegisterK8s502ReceiverLogBacklogCallback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(r.backlog())
+		return nil
+	}); err != nil {
+		return err
+	}
 	var persister operator.Persister
 	if r.cfg.StorageID != nil {
 		client, err := storageClient(ctx, host, *r.cfg.StorageID, r.set.ID)
@@ -136,7 +150,17 @@ func (r *k8s502Receiver) Start(ctx context.Context, host component.Host) error {
 			return err
 		}
 		r.storage = client
-		persister = operator.NewScopedPersister("k8s502", client)
+		r.persist = operator.NewScopedPersister("k8s502", client)
+		resumed, err := r.restore(ctx)
+		if err != nil {
+			return err
+		}
+		if resumed {
+			// start_at applies to the first start only: files that
+			// appeared while the collector was away are read whole.
+			r.fcCfg.StartAt = "beginning"
+		}
+		persister = &checkpointer{Persister: r.persist, r: r}
 	}
 	m, err := r.fcCfg.Build(r.set.TelemetrySettings, r.consume)
 	if err != nil {
@@ -189,15 +213,41 @@ func (r *k8s502Receiver) tick(stop <-chan struct{}, done chan<- struct{}) {
 }
 
 // consume is fileconsumer's callback: one batch of lines from one file.
-func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map[string]any, _ int64, _ []int64) error {
+//
+// It returns only once the records of these lines are accepted downstream
+// or held in the join (whose lines the next checkpoint carries): send
+// retries a refusal until it is accepted or the receiver stops, so a full
+// queue or a memory_limiter slows reading down and the lines wait in the
+// file. An error returned here would only be logged by fileconsumer, which
+// advances its offset anyway.
+func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map[string]any, _ int64, offsets []int64) error {
 	path, _ := attrs["log.file.path"].(string)
 	src := r.source(path)
 	now := time.Now()
-	r.ingest.Lines(src.in, tokens, now)
-	// send logs its own failures; an error returned here would only be
-	// logged again by fileconsumer as "failed to emit token".
+	r.ingest.LinesAt(src.in, tokens, offsets, now)
+	if n := len(offsets); n > 0 {
+		src.offset.Store(offsets[n-1])
+	}
 	_ = r.send(ctx, now)
 	return nil
+}
+
+// backlog is how many bytes of the watched files are not read yet: it grows
+// while the next consumer refuses and the data waits in the files.
+func (r *k8s502Receiver) backlog() int64 {
+	r.sourcesMu.Lock()
+	srcs := make([]*fileSource, 0, len(r.sources))
+	for _, s := range r.sources {
+		srcs = append(srcs, s)
+	}
+	r.sourcesMu.Unlock()
+	var n int64
+	for _, s := range srcs {
+		if fi, err := os.Stat(s.path); err == nil && fi.Size() > s.offset.Load() {
+			n += fi.Size() - s.offset.Load()
+		}
+	}
+	return n
 }
 
 func (r *k8s502Receiver) source(path string) *fileSource {
@@ -206,7 +256,8 @@ func (r *k8s502Receiver) source(path string) *fileSource {
 	s := r.sources[path]
 	if s == nil {
 		id := podpath.Parse(path)
-		s = &fileSource{in: r.ingest.NewSource(id.Key), id: id}
+		s = &fileSource{in: r.ingest.NewSource(id.Key), id: id, path: path}
+		s.in.Path = path
 		r.sources[path] = s
 	}
 	return s
@@ -226,8 +277,11 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 	if len(reqs) == 0 {
 		return nil
 	}
-	logs, outcomes := r.build(reqs, now)
+	logs, outcomes, ids := r.build(reqs, now)
 	n := logs.LogRecordCount()
+	if n == 0 {
+		return nil // all of them were delivered before a restart
+	}
 	backoff := 10 * time.Millisecond
 	for {
 		obsCtx := r.obs.StartLogsOp(ctx)
@@ -237,6 +291,7 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 			for o, c := range outcomes {
 				r.tb.K8s502ReceiverRecordsEmitted.Add(ctx, c, outcomeSets[o])
 			}
+			r.recordDelivered(ctx, ids)
 			return nil
 		}
 		if consumererror.IsPermanent(err) {
@@ -257,12 +312,21 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 	}
 }
 
-func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, map[string]int64) {
+// build makes the records of reqs, leaving out those delivered before a
+// restart, and returns their identities. Callers hold sendMu.
+func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, map[string]int64, []string) {
 	logs := plog.NewLogs()
 	bySource := map[string]plog.LogRecordSlice{}
 	outcomes := map[string]int64{}
+	ids := make([]string, 0, len(reqs))
 	for i := range reqs {
 		req := &reqs[i]
+		id := record.ID(req)
+		if _, done := r.delivered.skip[id]; done {
+			r.tb.K8s502ReceiverRecordsRepeated.Add(context.Background(), 1)
+			continue
+		}
+		ids = append(ids, id)
 		lrs, ok := bySource[req.Source]
 		if !ok {
 			rl := logs.ResourceLogs().AppendEmpty()
@@ -274,7 +338,7 @@ func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, m
 		}
 		outcomes[record.Fill(lrs.AppendEmpty(), req, now, r.options)]++
 	}
-	return logs, outcomes
+	return logs, outcomes, ids
 }
 
 func (r *k8s502Receiver) fillResource(rl plog.ResourceLogs, key string) {

@@ -25,15 +25,16 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                            metric.Meter
-	mu                               sync.Mutex
-	registrations                    []metric.Registration
-	Correlate502EvidenceIndexed      metric.Int64Counter
-	Correlate502InformersSynced      metric.Int64ObservableGauge
-	Correlate502Objects              metric.Int64ObservableGauge
-	Correlate502RecordsAnnotated     metric.Int64Counter
-	Correlate502RecordsPending       metric.Int64ObservableGauge
-	Correlate502RecordsReleasedEarly metric.Int64Counter
+	meter                        metric.Meter
+	mu                           sync.Mutex
+	registrations                []metric.Registration
+	Correlate502BatchesRefused   metric.Int64Counter
+	Correlate502EvidenceIndexed  metric.Int64Counter
+	Correlate502InformersSynced  metric.Int64ObservableGauge
+	Correlate502Objects          metric.Int64ObservableGauge
+	Correlate502RecordsAnnotated metric.Int64Counter
+	Correlate502RecordsDuplicate metric.Int64Counter
+	Correlate502RecordsPending   metric.Int64ObservableGauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -120,6 +121,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.Correlate502BatchesRefused, err = builder.meter.Int64Counter(
+		"otelcol_correlate502_batches_refused",
+		metric.WithDescription("Batches refused with a retryable error because max_pending records were waiting (the sender retries; nothing is released unjudged). [Alpha]"),
+		metric.WithUnit("{batch}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.Correlate502EvidenceIndexed, err = builder.meter.Int64Counter(
 		"otelcol_correlate502_evidence_indexed",
 		metric.WithDescription("Event records and restart data points taken from the pipelines as evidence. [Alpha]"),
@@ -144,15 +151,15 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.Correlate502RecordsPending, err = builder.meter.Int64ObservableGauge(
-		"otelcol_correlate502_records_pending",
-		metric.WithDescription("Records waiting decision_wait before being judged. [Alpha]"),
+	builder.Correlate502RecordsDuplicate, err = builder.meter.Int64Counter(
+		"otelcol_correlate502_records_duplicate",
+		metric.WithDescription("Records dropped because a record with the same k8s502.record.id was held or released recently (a batch sent twice after a crash). [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.Correlate502RecordsReleasedEarly, err = builder.meter.Int64Counter(
-		"otelcol_correlate502_records_released_early",
-		metric.WithDescription("Records released unjudged (cause unknown) because max_pending was reached. [Alpha]"),
+	builder.Correlate502RecordsPending, err = builder.meter.Int64ObservableGauge(
+		"otelcol_correlate502_records_pending",
+		metric.WithDescription("Records waiting decision_wait before being judged. [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -32,9 +32,13 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	tb.Correlate502BatchesRefused.Add(context.Background(), 1)
 	tb.Correlate502EvidenceIndexed.Add(context.Background(), 1)
 	tb.Correlate502RecordsAnnotated.Add(context.Background(), 1)
-	tb.Correlate502RecordsReleasedEarly.Add(context.Background(), 1)
+	tb.Correlate502RecordsDuplicate.Add(context.Background(), 1)
+	AssertEqualCorrelate502BatchesRefused(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualCorrelate502EvidenceIndexed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -47,10 +51,10 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualCorrelate502RecordsAnnotated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualCorrelate502RecordsPending(t, testTel,
+	AssertEqualCorrelate502RecordsDuplicate(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualCorrelate502RecordsReleasedEarly(t, testTel,
+	AssertEqualCorrelate502RecordsPending(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

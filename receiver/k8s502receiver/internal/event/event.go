@@ -85,6 +85,15 @@ const (
 	LevelEmerg
 )
 
+// Line says where a kept line came from: enough to write it to storage and
+// feed it again after a restart, and to name the record it becomes.
+type Line struct {
+	Path   string // the file it was read from
+	Offset int64  // byte offset just after it in that file
+	Time   string // the container runtime's timestamp; empty for plain files
+	Stderr bool
+}
+
 // UpstreamError is one error-log line tied to a request.
 type UpstreamError struct {
 	Time     time.Time // from the line itself (second resolution, nginx's local zone)
@@ -97,6 +106,7 @@ type UpstreamError struct {
 	Upstream string // "http://10.0.0.1:8080/path" as logged; empty when none
 	Host     string
 	Raw      string // the whole line
+	Line     Line   // where Raw came from
 
 	// Truncated is set when nginx cut the line at its error-string limit
 	// before the request context ended; Request is then only a prefix.

@@ -57,6 +57,8 @@ func New(cfg Config, joiner *join.Joiner) *Ingest {
 // Source is one file's state: split lines in reassembly and reused buffers.
 type Source struct {
 	Key     string // identifies the log stream (pod) for the join
+	Path    string // the file, for the lines the join keeps (see event.Line)
+	offset  int64  // byte offset after the line being read
 	lines   container.Joiner
 	scratch []byte
 	keyBuf  []byte
@@ -94,7 +96,16 @@ func (in *Ingest) NewSource(key string) *Source {
 // Lines processes a batch of raw lines from one file. now is the wall time
 // used for the join's timeouts and as observed time.
 func (in *Ingest) Lines(s *Source, lines [][]byte, now time.Time) {
-	for _, raw := range lines {
+	in.LinesAt(s, lines, nil, now)
+}
+
+// LinesAt is Lines with the file offset after each line (fileconsumer's
+// offsets), which the kept lines carry so they can be replayed and named.
+func (in *Ingest) LinesAt(s *Source, lines [][]byte, offsets []int64, now time.Time) {
+	for i, raw := range lines {
+		if i < len(offsets) {
+			s.offset = offsets[i]
+		}
 		in.line(s, raw, now)
 	}
 	in.Counters.LinesRead.Add(s.batch.read)
@@ -119,6 +130,33 @@ func (in *Ingest) line(s *Source, raw []byte, now time.Time) {
 	if cut {
 		in.Counters.Truncated.Add(1)
 	}
+	in.message(s, l, msg, now)
+}
+
+// Replay feeds a line kept before a restart (its message and where it came
+// from) back through the path, as if read again.
+func (in *Ingest) Replay(s *Source, at event.Line, msg []byte, now time.Time) {
+	s.offset = at.Offset
+	l := container.Line{Msg: msg, Stream: container.Stdout}
+	if at.Time != "" {
+		l.Time = []byte(at.Time)
+	}
+	if at.Stderr {
+		l.Stream = container.Stderr
+	}
+	in.message(s, l, msg, now)
+	in.Counters.LinesMatched.Add(s.batch.matched)
+	in.Counters.AccessFailed.Add(s.batch.accessFailed)
+	s.batch = batchCounts{}
+}
+
+// lineAt says where the current line came from; only kept lines pay for it.
+func (s *Source) lineAt(l container.Line) event.Line {
+	return event.Line{Path: s.Path, Offset: s.offset, Time: string(l.Time), Stderr: l.Stream == container.Stderr}
+}
+
+// message routes one complete message.
+func (in *Ingest) message(s *Source, l container.Line, msg []byte, now time.Time) {
 	if s.parser != nil {
 		in.gatewayLine(s, l, msg, now)
 		return
@@ -165,7 +203,7 @@ func (in *Ingest) accessLine(s *Source, l container.Line, msg []byte, now time.T
 	maybe := !keep && f.MayHaveStatus(&s.fields, watched.Has, watched.firstDigits)
 	s.keyBuf = f.AppendJoinKey(s.keyBuf[:0], &s.fields)
 	if !keep && !maybe && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
-		s.recent.add(s.keyBuf, msg, l.Time)
+		s.recent.add(s.keyBuf, msg, l.Time, s.offset)
 		return
 	}
 	if err := f.Scan(msg, &s.fields, true); err != nil {
@@ -177,12 +215,13 @@ func (in *Ingest) accessLine(s *Source, l container.Line, msg []byte, now time.T
 		// says whether it was an attempt's status.
 		keep = s.fields.AnyUpstreamStatus(watched.Has)
 		if !keep && (!in.joiner.AnyErrorWaiting() || !in.joiner.Waiting(s.Key, s.keyBuf)) {
-			s.recent.add(s.keyBuf, msg, l.Time)
+			s.recent.add(s.keyBuf, msg, l.Time, s.offset)
 			return
 		}
 	}
 	s.batch.matched++
 	r := in.request(s.Key, &s.fields, msg, l.Time)
+	r.Line = s.lineAt(l)
 	in.joiner.Access(s.Key, s.keyBuf, r.Time, now, r, keep)
 }
 
@@ -215,6 +254,7 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 	if t, ok := container.ParseTime(l.Time); ok {
 		at = t
 	}
+	e.Line = s.lineAt(l)
 	key := join.Key(e.Client, e.Request)
 	if in.joiner.AttachToHeld(s.Key, key, e) {
 		return
@@ -223,7 +263,7 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 		// The access line may have been written first (pipe race) and dropped.
 		f := in.cfg.Format
 		var r join.Request
-		_, _, ok := s.recent.take(key, func(m []byte, wt []byte) bool {
+		_, _, ok := s.recent.take(key, func(m []byte, wt []byte, offset int64) bool {
 			if f.Scan(m, &s.verify, true) != nil {
 				return false
 			}
@@ -232,6 +272,7 @@ func (in *Ingest) errorLine(s *Source, l container.Line, msg []byte, now time.Ti
 				return false
 			}
 			r = in.request(s.Key, &s.verify, m, wt)
+			r.Line = event.Line{Path: s.Path, Offset: offset, Time: string(wt), Stderr: false}
 			return join.Compatible(&e, r.Access, 0)
 		})
 		if ok {
@@ -261,6 +302,7 @@ func (in *Ingest) gatewayLine(s *Source, l container.Line, msg []byte, now time.
 		}
 		e := p.Error
 		e.Raw = string(msg)
+		e.Line = s.lineAt(l)
 		if in.joiner.AttachToHeld(s.Key, p.Key, e) {
 			return
 		}
@@ -271,7 +313,7 @@ func (in *Ingest) gatewayLine(s *Source, l container.Line, msg []byte, now time.
 			return
 		}
 		s.batch.matched++
-		r := join.Request{Source: s.Key, Time: p.Access.Time, Access: detach(&p.Access), AccessRaw: string(msg)}
+		r := join.Request{Source: s.Key, Time: p.Access.Time, Access: detach(&p.Access), AccessRaw: string(msg), Line: s.lineAt(l)}
 		if t, ok := container.ParseTime(l.Time); ok {
 			r.Time = t
 		}
@@ -282,6 +324,7 @@ func (in *Ingest) gatewayLine(s *Source, l container.Line, msg []byte, now time.
 			for i := range r.Errors {
 				if r.Errors[i].Raw == "" {
 					r.Errors[i].Raw = r.AccessRaw
+					r.Errors[i].Line = r.Line
 				}
 			}
 			in.joiner.Emit(r)

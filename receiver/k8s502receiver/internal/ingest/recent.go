@@ -22,31 +22,33 @@ type recent struct {
 type recentEntry struct {
 	hash uint64
 	used bool
-	msg  []byte // buffers are reused, so steady state allocates nothing
-	time []byte
+	msg    []byte // buffers are reused, so steady state allocates nothing
+	time   []byte
+	offset int64
 }
 
 func newRecent() *recent { return &recent{seed: maphash.MakeSeed()} }
 
-func (r *recent) add(key, msg, time []byte) {
+func (r *recent) add(key, msg, time []byte, offset int64) {
 	e := &r.ents[r.next]
 	r.next = (r.next + 1) % recentSize
 	e.hash, e.used = maphash.Bytes(r.seed, key), false
 	e.msg = append(e.msg[:0], msg...)
 	e.time = append(e.time[:0], time...)
+	e.offset = offset
 }
 
 // take finds the newest unused line whose key hashes like key and for which
 // verify (given the line) confirms the match; the line is marked used and
 // copies of it and its time are returned.
-func (r *recent) take(key []byte, verify func(msg, time []byte) bool) (msg, time []byte, ok bool) {
+func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bool) (msg, time []byte, ok bool) {
 	h := maphash.Bytes(r.seed, key)
 	for i := 1; i <= recentSize; i++ {
 		e := &r.ents[(r.next-i+recentSize)%recentSize]
 		if e.hash != h || e.used || e.msg == nil {
 			continue
 		}
-		if verify(e.msg, e.time) {
+		if verify(e.msg, e.time, e.offset) {
 			e.used = true
 			return append([]byte(nil), e.msg...), append([]byte(nil), e.time...), true
 		}

@@ -27,6 +27,7 @@ type Request struct {
 	Time      time.Time
 	Access    *event.Access // nil when an error line found no access line
 	AccessRaw string
+	Line      event.Line // where AccessRaw came from
 	Errors    []event.UpstreamError
 }
 

@@ -25,17 +25,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	K8s502ReceiverJoinOverflow   metric.Int64Counter
-	K8s502ReceiverLinesFailed    metric.Int64Counter
-	K8s502ReceiverLinesMatched   metric.Int64Counter
-	K8s502ReceiverLinesRead      metric.Int64Counter
-	K8s502ReceiverLinesSkipped   metric.Int64Counter
-	K8s502ReceiverLinesTruncated metric.Int64Counter
-	K8s502ReceiverPendingErrors  metric.Int64ObservableGauge
-	K8s502ReceiverRecordsEmitted metric.Int64Counter
+	meter                         metric.Meter
+	mu                            sync.Mutex
+	registrations                 []metric.Registration
+	K8s502ReceiverJoinOverflow    metric.Int64Counter
+	K8s502ReceiverLinesFailed     metric.Int64Counter
+	K8s502ReceiverLinesMatched    metric.Int64Counter
+	K8s502ReceiverLinesRead       metric.Int64Counter
+	K8s502ReceiverLinesSkipped    metric.Int64Counter
+	K8s502ReceiverLinesTruncated  metric.Int64Counter
+	K8s502ReceiverLogBacklog      metric.Int64ObservableGauge
+	K8s502ReceiverPendingErrors   metric.Int64ObservableGauge
+	K8s502ReceiverRecordsEmitted  metric.Int64Counter
+	K8s502ReceiverRecordsRepeated metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -47,6 +49,21 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterK8s502ReceiverLogBacklogCallback sets callback for observable K8s502ReceiverLogBacklog metric.
+func (builder *TelemetryBuilder) RegisterK8s502ReceiverLogBacklogCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.K8s502ReceiverLogBacklog, obs: o})
+		return nil
+	}, builder.K8s502ReceiverLogBacklog)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
 }
 
 // RegisterK8s502ReceiverPendingErrorsCallback sets callback for observable K8s502ReceiverPendingErrors metric.
@@ -128,6 +145,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{line}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.K8s502ReceiverLogBacklog, err = builder.meter.Int64ObservableGauge(
+		"otelcol_k8s502_receiver_log_backlog",
+		metric.WithDescription("Bytes of the watched log files not read yet. It grows while the next consumer refuses records (queue full, memory_limiter) and the data waits in the files instead of being dropped. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.K8s502ReceiverPendingErrors, err = builder.meter.Int64ObservableGauge(
 		"otelcol_k8s502_receiver_pending_errors",
 		metric.WithDescription("Error lines and failed access lines waiting in the join for their other half. [Alpha]"),
@@ -137,6 +160,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.K8s502ReceiverRecordsEmitted, err = builder.meter.Int64Counter(
 		"otelcol_k8s502_receiver_records_emitted",
 		metric.WithDescription("Log records emitted, one per request. [Alpha]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.K8s502ReceiverRecordsRepeated, err = builder.meter.Int64Counter(
+		"otelcol_k8s502_receiver_records_repeated",
+		metric.WithDescription("Records not sent again because they were accepted downstream before a restart and their lines were read a second time. [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

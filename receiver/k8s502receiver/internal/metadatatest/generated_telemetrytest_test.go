@@ -20,6 +20,10 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	require.NoError(t, tb.RegisterK8s502ReceiverLogBacklogCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	require.NoError(t, tb.RegisterK8s502ReceiverPendingErrorsCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
@@ -31,6 +35,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.K8s502ReceiverLinesSkipped.Add(context.Background(), 1)
 	tb.K8s502ReceiverLinesTruncated.Add(context.Background(), 1)
 	tb.K8s502ReceiverRecordsEmitted.Add(context.Background(), 1)
+	tb.K8s502ReceiverRecordsRepeated.Add(context.Background(), 1)
 	AssertEqualK8s502ReceiverJoinOverflow(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -49,10 +54,16 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualK8s502ReceiverLinesTruncated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualK8s502ReceiverLogBacklog(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualK8s502ReceiverPendingErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualK8s502ReceiverRecordsEmitted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualK8s502ReceiverRecordsRepeated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

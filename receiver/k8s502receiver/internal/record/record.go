@@ -55,6 +55,7 @@ func Fill(lr plog.LogRecord, r *join.Request, observed time.Time, o Options) (ou
 		}
 	}
 	attrs.PutStr(schema.Outcome, outcome)
+	attrs.PutStr(schema.RecordID, ID(r))
 	lr.SetSeverityText(strings.ToUpper(lr.SeverityNumber().String()))
 	if chosen != nil {
 		attrs.PutStr(schema.ErrorKind, chosen.Kind)
