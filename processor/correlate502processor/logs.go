@@ -36,6 +36,10 @@ type logsProcessor struct {
 	client storage.Client
 
 	relMu sync.Mutex // one releaser at a time keeps the queue's FIFO
+	// stopRelease ends the background release's context at Shutdown, so a
+	// next consumer that blocks cannot keep Shutdown waiting for relMu.
+	relCtx      context.Context
+	stopRelease context.CancelFunc
 }
 
 func (p *logsProcessor) Start(ctx context.Context, host component.Host) error {
@@ -61,6 +65,7 @@ func (p *logsProcessor) Start(ctx context.Context, host component.Host) error {
 	if n := p.q.Stats().Restored; n > 0 {
 		p.c.set.Logger.Info("records held before a restart will be judged", zap.Int("records", n))
 	}
+	p.relCtx, p.stopRelease = context.WithCancel(context.Background())
 	p.c.addQueue(p)
 	p.started = true
 	return nil
@@ -91,6 +96,7 @@ func (p *logsProcessor) Shutdown(ctx context.Context) error {
 	}
 	p.started = false
 	p.c.removeQueue(p)
+	p.stopRelease()
 	errs := []error{p.releaseDue(ctx, time.Now(), !p.q.Durable())}
 	if n := p.held(); n > 0 {
 		if p.q.Durable() {

@@ -155,17 +155,11 @@ func (c *correlator) shutdown(_ context.Context) error {
 	return nil
 }
 
-// loop judges records whose decision_wait is over and prunes history. Its
-// context ends with the processor, so a next consumer that blocks cannot hold
-// up Shutdown.
+// loop judges records whose decision_wait is over and prunes history. Each
+// pipeline's release runs under that pipeline's context, which its Shutdown
+// ends, so a next consumer that blocks cannot hold up Shutdown.
 func (c *correlator) loop() {
 	defer close(c.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-c.stop
-		cancel()
-	}()
 	every := min(max(c.cfg.DecisionWait/4, 50*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -182,7 +176,7 @@ func (c *correlator) loop() {
 			qs := slices.Clone(c.queues)
 			c.mu.Unlock()
 			for _, p := range qs {
-				if err := p.releaseDue(ctx, now, false); err != nil && ctx.Err() == nil {
+				if err := p.releaseDue(p.relCtx, now, false); err != nil && p.relCtx.Err() == nil {
 					c.set.Logger.Warn("judged records not accepted by the next consumer; they stay held and are tried again", zap.Error(err))
 				}
 			}

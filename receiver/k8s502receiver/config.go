@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
@@ -191,6 +193,7 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 	if g, err := lookupGateway(c.Format); err == nil {
 		fc.Include = c.include(g)
 	}
+	fc.Include, fc.Exclude = withRotated(fc.Include, fc.Exclude)
 	fc.StartAt = c.StartAt
 	fc.PollInterval = c.PollInterval
 	fc.MaxConcurrentFiles = c.MaxConcurrentFiles
@@ -202,6 +205,22 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 	fc.IncludeFileName = false
 	fc.IncludeFilePath = true
 	return *fc
+}
+
+// withRotated adds, for each pattern of a current log file (*.log), the
+// files kubelet rotates it into (0.log.20261207-161800): a file rotated away
+// while the collector was down still holds lines past the checkpoint, and
+// fileconsumer finds it by its fingerprint and resumes it. Older rotations
+// are gzipped and excluded: their lines were read before they were rotated.
+func withRotated(include, exclude []string) ([]string, []string) {
+	out := slices.Clone(include)
+	for _, p := range include {
+		if strings.HasSuffix(p, ".log") && !slices.Contains(include, p+".*") {
+			out = append(out, p+".*")
+			exclude = append(slices.Clone(exclude), p+".*.gz")
+		}
+	}
+	return out, exclude
 }
 
 func nopEmit(context.Context, [][]byte, map[string]any, int64, []int64) error { return nil }

@@ -104,7 +104,14 @@ func TestFormatDefaults(t *testing.T) {
 				cfg.Include = []string{"/var/log/nginx/*.log"}
 			}
 			require.NoError(t, xconfmap.Validate(cfg))
-			assert.Equal(t, cfg.include(g), cfg.fileConsumer().Include)
+			fc := cfg.fileConsumer()
+			include, exclude := withRotated(cfg.include(g), nil)
+			assert.Equal(t, include, fc.Include)
+			assert.Equal(t, exclude, fc.Exclude)
+			for _, p := range cfg.include(g) {
+				assert.Contains(t, fc.Include, p+".*", "files kubelet rotated while the collector was down")
+				assert.Contains(t, fc.Exclude, p+".*.gz", "compressed rotations were read before")
+			}
 			c, err := cfg.compile(g)
 			require.NoError(t, err)
 			assert.Equal(t, g.nginxBased(), c.nginx != nil)
@@ -113,9 +120,9 @@ func TestFormatDefaults(t *testing.T) {
 	}
 	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	cfg.Format = "f5-nginx-ingress"
-	assert.Equal(t, []string{"/var/log/pods/nginx-ingress_*/nginx-ingress/*.log"}, cfg.fileConsumer().Include)
+	assert.Equal(t, []string{"/var/log/pods/nginx-ingress_*/nginx-ingress/*.log", "/var/log/pods/nginx-ingress_*/nginx-ingress/*.log.*"}, cfg.fileConsumer().Include)
 	cfg.Include = []string{"/var/log/pods/edge_*/nginx/*.log"}
-	assert.Equal(t, cfg.Include, cfg.fileConsumer().Include, "an explicit include wins")
+	assert.Equal(t, []string{"/var/log/pods/edge_*/nginx/*.log", "/var/log/pods/edge_*/nginx/*.log.*"}, cfg.fileConsumer().Include, "an explicit include wins")
 }
 
 func TestValidateRejects(t *testing.T) {

@@ -20,8 +20,8 @@ type recent struct {
 }
 
 type recentEntry struct {
-	hash uint64
-	used bool
+	hash   uint64
+	used   bool
 	msg    []byte // buffers are reused, so steady state allocates nothing
 	time   []byte
 	offset int64
