@@ -43,6 +43,7 @@ type correlator struct {
 	mu     sync.Mutex
 	refs   int
 	queues []*logsProcessor // the logs pipelines' pending records
+	memo   judgements
 	tb     *metadata.TelemetryBuilder
 	watch  *kube.Watcher
 	stop   chan struct{}
@@ -208,9 +209,9 @@ func (c *correlator) removeQueue(p *logsProcessor) {
 }
 
 // judgeAll judges every record of ld in place. Records that share what
-// decides the cause and fall in the same second share one judgement.
+// decides the cause and fall in the same second share one judgement, across
+// batches: a storm of identical failures costs one Diagnose per second.
 func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs) {
-	memo := map[string]diagnose.Result{}
 	causes := map[string]int64{}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -222,12 +223,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs) {
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
 				f := factsOf(res, lr)
-				key := incidentKey(&f)
-				r, ok := memo[key]
-				if !ok {
-					r = c.judge(f)
-					memo[key] = r
-				}
+				r := c.memo.get(incidentKey(&f), func() diagnose.Result { return c.judge(f) })
 				annotate(lr, r)
 				causes[r.Cause]++
 			}

@@ -322,6 +322,7 @@ func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, m
 	for i := range reqs {
 		req := &reqs[i]
 		id := record.ID(req)
+		req.ID = id
 		if _, done := r.delivered.skip[id]; done {
 			r.tb.K8s502ReceiverRecordsRepeated.Add(context.Background(), 1)
 			continue

@@ -28,6 +28,7 @@ type Request struct {
 	Access    *event.Access // nil when an error line found no access line
 	AccessRaw string
 	Line      event.Line // where AccessRaw came from
+	ID        string     // the record identity, once computed (record.ID)
 	Errors    []event.UpstreamError
 }
 

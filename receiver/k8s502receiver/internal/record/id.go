@@ -2,12 +2,11 @@ package record
 
 import (
 	"encoding/hex"
-	"hash/fnv"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
 )
 
@@ -26,31 +25,75 @@ func ID(r *join.Request) string {
 	if r.Access == nil && len(r.Errors) > 0 {
 		at, msg = r.Errors[0].Line, r.Errors[0].Raw
 	}
-	return lineID(at, msg)
-}
-
-func lineID(at event.Line, msg string) string {
-	h := fnv.New128a()
-	h.Write([]byte(stream(at.Path)))
-	h.Write([]byte{0})
+	var h hash128
+	h.init()
+	h.writeString(stream(at.Path))
+	h.writeByte(0)
+	var num [20]byte
 	if t, ok := container.ParseTime([]byte(at.Time)); ok {
 		// Parsed, so the same instant written by CRI or docker hashes alike.
-		h.Write(strconv.AppendInt(nil, t.UnixNano(), 10))
+		h.write(strconv.AppendInt(num[:0], t.UnixNano(), 10))
 	} else {
-		h.Write([]byte(at.Path))
-		h.Write([]byte{0})
-		h.Write(strconv.AppendInt(nil, at.Offset, 10))
+		h.writeString(at.Path)
+		h.writeByte(0)
+		h.write(strconv.AppendInt(num[:0], at.Offset, 10))
 	}
-	h.Write([]byte{0})
-	h.Write([]byte(msg))
-	var sum [16]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	h.writeByte(0)
+	h.writeString(msg)
+	return h.hex()
 }
+
+// hash128 is two FNV-1a 64 hashes with different offset bases: 128 bits
+// without the allocations of hash.Hash and []byte(string) conversions.
+type hash128 struct{ a, b uint64 }
+
+const (
+	fnvPrime  = 1099511628211
+	fnvOffset = 14695981039346656037
+	fnvOther  = 0x9ae16a3b2f90404f // a second basis: any odd 64-bit constant
+)
+
+func (h *hash128) init() { h.a, h.b = fnvOffset, fnvOther }
+
+func (h *hash128) writeByte(c byte) {
+	h.a = (h.a ^ uint64(c)) * fnvPrime
+	h.b = (h.b ^ uint64(c)) * fnvPrime
+}
+
+func (h *hash128) writeString(s string) {
+	for i := 0; i < len(s); i++ {
+		h.writeByte(s[i])
+	}
+}
+
+func (h *hash128) write(p []byte) {
+	for _, c := range p {
+		h.writeByte(c)
+	}
+}
+
+func (h *hash128) hex() string {
+	var sum [16]byte
+	for i := range 8 {
+		sum[i] = byte(h.a >> (56 - 8*i))
+		sum[8+i] = byte(h.b >> (56 - 8*i))
+	}
+	return hex.EncodeToString(sum[:])
+}
+
+// streams caches stream names by path: a handful of files, millions of
+// lines.
+var streams sync.Map
 
 // stream names a file's log stream by its two parent directories
 // ("<ns>_<pod>_<uid>/<container>" under /var/log/pods): the same whatever
 // the node's mount point, and whatever the file is called after rotation.
 func stream(path string) string {
+	if v, ok := streams.Load(path); ok {
+		return v.(string)
+	}
 	dir := filepath.Dir(path)
-	return filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir))
+	s := filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir))
+	streams.Store(path, s)
+	return s
 }

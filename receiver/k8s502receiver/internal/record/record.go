@@ -55,7 +55,11 @@ func Fill(lr plog.LogRecord, r *join.Request, observed time.Time, o Options) (ou
 		}
 	}
 	attrs.PutStr(schema.Outcome, outcome)
-	attrs.PutStr(schema.RecordID, ID(r))
+	id := r.ID
+	if id == "" {
+		id = ID(r)
+	}
+	attrs.PutStr(schema.RecordID, id)
 	lr.SetSeverityText(strings.ToUpper(lr.SeverityNumber().String()))
 	if chosen != nil {
 		attrs.PutStr(schema.ErrorKind, chosen.Kind)

@@ -1,0 +1,250 @@
+//go:build storm
+
+// Package storm replays a storm through the built collector: the demo's real
+// ingress-nginx log copied many times within the same seconds (each copy
+// with its own request ids), judged against the demo snapshot, and checks
+// that every record gets the cause its original gets, none is released
+// unjudged, and what it costs in CPU and memory.
+package storm
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const demoLog = "../../examples/demo/var/log/pods/ingress-nginx_ingress-nginx-controller-7d9f8b6c5d-x2x4z_3f5b2c1e-8a4d-4e2b-9c7f-1a2b3c4d5e6f/controller/0.log"
+
+var reqIDRe = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
+
+// copies is how many times the demo log is replayed: 2,000 copies of its 50
+// failed requests is the issue's 100,000-record storm.
+func copies() int {
+	if v, err := strconv.Atoi(os.Getenv("K8S502_STORM_COPIES")); err == nil && v > 0 {
+		return v
+	}
+	return 2000
+}
+
+func collectorBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("K8S502_OTELCOL_BIN")
+	if bin == "" {
+		bin = "../../_build/otelcol-k8s502"
+	}
+	abs, err := filepath.Abs(bin)
+	require.NoError(t, err)
+	if _, err := os.Stat(abs); err != nil {
+		t.Fatalf("collector binary %s: %v (run make build)", abs, err)
+	}
+	return abs
+}
+
+// writeStorm writes the demo log n times into a pod log under root: copy r
+// shifts every runtime timestamp by r microseconds (the same second as the
+// original, give or take the last few milliseconds of a second) and prefixes
+// each request id with r, so a copy's request id names its original.
+func writeStorm(t *testing.T, root string, n int) string {
+	t.Helper()
+	src, err := os.ReadFile(demoLog)
+	require.NoError(t, err)
+	dir := filepath.Join(root, "ingress-nginx_ingress-nginx-controller-7d9f8b6c5d-x2x4z_3f5b2c1e-8a4d-4e2b-9c7f-1a2b3c4d5e6f", "controller")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	path := filepath.Join(dir, "0.log")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w := bufio.NewWriterSize(f, 1<<20)
+	lines := strings.Split(strings.TrimSuffix(string(src), "\n"), "\n")
+	type line struct {
+		at   time.Time
+		rest string
+	}
+	parsed := make([]line, 0, len(lines))
+	for _, l := range lines {
+		sp := strings.IndexByte(l, ' ')
+		at, err := time.Parse(time.RFC3339Nano, l[:sp])
+		require.NoError(t, err)
+		parsed = append(parsed, line{at: at, rest: l[sp:]})
+	}
+	for r := 0; r < n; r++ {
+		for _, l := range parsed {
+			rest := l.rest
+			if r > 0 {
+				prefix := fmt.Sprintf("%05x", r)
+				rest = reqIDRe.ReplaceAllStringFunc(rest, func(id string) string { return prefix + id[5:] })
+			}
+			w.WriteString(l.at.Add(time.Duration(r) * time.Microsecond).Format(time.RFC3339Nano))
+			w.WriteString(rest)
+			w.WriteByte('\n')
+		}
+	}
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+	return root
+}
+
+const config = `
+receivers:
+  k8s502:
+    include: ["${env:STORM_LOGS}/ingress-nginx_*/controller/*.log"]
+    start_at: beginning
+    poll_interval: 100ms
+processors:
+  correlate502:
+    auth_type: none
+    cluster_snapshot: ${env:STORM_SNAPSHOT}
+    decision_wait: 1s
+exporters:
+  otlp_http:
+    logs_endpoint: ${env:STORM_BACKEND}/v1/logs
+    compression: none
+    retry_on_failure:
+      enabled: true
+      max_elapsed_time: 0
+    sending_queue:
+      enabled: true
+      sizer: items
+      queue_size: 400000
+      batch:
+        flush_timeout: 200ms
+        min_size: 4096
+        max_size: 16384
+service:
+  pipelines:
+    logs:
+      receivers: [k8s502]
+      processors: [correlate502]
+      exporters: [otlp_http]
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: none
+`
+
+type usage struct {
+	cpu     time.Duration
+	peakRSS int64 // bytes
+}
+
+// procUsage reads a running process's CPU time and peak RSS from /proc.
+func procUsage(t *testing.T, pid int) usage {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(t, err)
+	// Fields after the command name (which may hold spaces) start after ')'.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	const hz = 100 // USER_HZ on Linux
+	var u usage
+	u.cpu = time.Duration(utime+stime) * time.Second / hz
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			kb, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
+			u.peakRSS = kb << 10
+		}
+	}
+	return u
+}
+
+// run replays n copies and returns the causes by request id and what the
+// collector used.
+func run(t *testing.T, n int) (map[string]string, *backend, usage) {
+	t.Helper()
+	bin := collectorBinary(t)
+	logs := writeStorm(t, t.TempDir(), n)
+	be := startBackend(t)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(config), 0o600))
+	snapshot, err := filepath.Abs("../../examples/demo/cluster-snapshot.yaml")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.url())
+	out, err := os.Create(filepath.Join(t.TempDir(), "collector.log"))
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+
+	var u usage
+	deadline := time.Now().Add(5 * time.Minute)
+	last, stable := -1, 0
+	for time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		got := be.records()
+		if got == last && got > 0 {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = got
+		u = procUsage(t, cmd.Process.Pid)
+		if stable >= 6 { // 3 s without a new record: the replay is over
+			break
+		}
+	}
+	return be.causes(), be, u
+}
+
+func TestStorm(t *testing.T) {
+	base, _, _ := run(t, 1)
+	require.NotEmpty(t, base)
+	n := copies()
+	got, be, u := run(t, n)
+
+	perCopy := len(base)
+	total := be.records()
+	wrong, missing := 0, 0
+	for r := 0; r < n; r++ {
+		prefix := fmt.Sprintf("%05x", r)
+		for id, cause := range base {
+			cid := id
+			if r > 0 {
+				cid = prefix + id[5:]
+			}
+			c, ok := got[cid]
+			switch {
+			case !ok:
+				missing++
+			case c != cause:
+				wrong++
+			}
+		}
+	}
+	cpuPer1000 := float64(u.cpu.Milliseconds()) / float64(total) * 1000
+	t.Logf("storm: %d copies x %d failed requests with a request id", n, perCopy)
+	t.Logf("| | measured | goal |")
+	t.Logf("|---|---|---|")
+	t.Logf("| records out (with request id / without) | %d / %d | %d / - |", len(got), be.withoutID(), n*perCopy)
+	t.Logf("| judged with their original's cause | %d | all |", n*perCopy-wrong-missing)
+	t.Logf("| wrong cause / missing | %d / %d | 0 / 0 |", wrong, missing)
+	t.Logf("| released unjudged (cause unknown, max_pending) | %d | 0 |", be.unjudged())
+	t.Logf("| repeated records | %d | 0 |", be.repeats())
+	t.Logf("| collector CPU per 1,000 records | %.1f ms | <= 5 ms |", cpuPer1000)
+	t.Logf("| peak RSS | %d MiB | <= 256 MiB |", u.peakRSS>>20)
+	if p := os.Getenv("K8S502_STORM_REPORT"); p != "" {
+		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d\n",
+			n, total, wrong, missing, be.unjudged(), be.repeats(), cpuPer1000, u.peakRSS>>20)), 0o644)
+	}
+	assert.Zero(t, missing, "records missing")
+	assert.Zero(t, wrong, "records judged differently from their original")
+	assert.Zero(t, be.unjudged(), "records released unjudged")
+	assert.Zero(t, be.repeats(), "records delivered twice")
+	assert.LessOrEqual(t, u.peakRSS>>20, int64(256), "peak RSS MiB")
+}
