@@ -144,14 +144,14 @@ chaos-short:
 	K8S502_CHAOS=short K8S502_REQUIRE_BUILD=1 K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) CHAOS_REPORT=$(CHAOS_REPORT) \
 		$(GO) test -tags chaos -count=1 -run . -v -timeout 10m ./test/chaos/
 
-# The runner (examples/demo/main.go) starts the collector on the bundled log and stops it when done.
-.PHONY: demo
 # A storm: the demo log replayed 2,000 times within the same seconds through the
 # built collector; every record must get its original's cause, none unjudged.
 .PHONY: storm
 storm: build
 	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags storm -count=1 -v -run TestStorm ./test/storm/
 
+# The runner (examples/demo/main.go) starts the collector on the bundled log and stops it when done.
+.PHONY: demo
 demo: build
 	$(GO) run ./examples/demo -collector $(COLLECTOR_BIN)
 
