@@ -21,7 +21,7 @@ const (
 	// incidentEvent is the event name of the processor's incident records:
 	// one per cause and target over many requests, so never a request to
 	// count, whatever attributes it shares with the request records.
-	incidentEvent = "k8s502.incident"
+	incidentEvent = schema.EventNameIncident
 	// attrOverflow marks the series that counts records whose attribute set
 	// did not fit in max_series, named as the OpenTelemetry SDKs name it.
 	attrOverflow = "otel.metric.overflow"

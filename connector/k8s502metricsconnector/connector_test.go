@@ -146,8 +146,8 @@ func TestCountsRecordsByTargetCauseGatewayOutcome(t *testing.T) {
 	)
 	// The processor's incident record sums up many requests: not one to count.
 	incident := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
-	incident.SetEventName("k8s502.incident")
-	incident.Attributes().PutStr("event.name", "k8s502.incident")
+	incident.SetEventName(schema.EventNameIncident)
+	incident.Attributes().PutStr("event.name", schema.EventNameIncident)
 	for k, v := range checkout("failed") {
 		incident.Attributes().PutStr(k, v)
 	}

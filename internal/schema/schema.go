@@ -119,11 +119,29 @@ const (
 	TargetWorkload  = "k8s502.target.workload" // "Deployment/checkout"
 	TargetAddress   = "k8s502.target.address"  // the upstream address judged (the failed attempt)
 
-	Cause           = "k8s502.cause"
-	CauseConfidence = "k8s502.cause.confidence" // high | medium | low
-	Evidence        = "k8s502.evidence"         // []string, each with time and object
-	RuledOut        = "k8s502.ruled_out"        // []string
-	Remediation     = "k8s502.remediation"
+	// Incidents: one record per cause at one target over a window of
+	// requests (event.name k8s502.incident); every request record names its
+	// incident.
+	EventName            = "event.name"
+	EventNameIncident    = "k8s502.incident"
+	IncidentID           = "k8s502.incident.id"
+	IncidentState        = "k8s502.incident.state" // open | closed
+	IncidentCount        = "k8s502.incident.count" // requests
+	IncidentFirstRequest = "k8s502.incident.first_request_time"
+	IncidentLastRequest  = "k8s502.incident.last_request_time"
+	IncidentStatuses     = "k8s502.incident.statuses"           // []int, final statuses clients got
+	IncidentFailed       = "k8s502.incident.requests.failed"    // clients got the error
+	IncidentRecovered    = "k8s502.incident.requests.recovered" // a retry answered
+	IncidentTruncated    = "k8s502.incident.requests.truncated" // the response broke after a success status
+	IncidentSamples      = "k8s502.incident.sample_request_ids" // []string
+	IncidentTimeline     = "k8s502.incident.timeline"           // []string, "<time> <signal> <object>", oldest first
+	IncidentStateOpen    = "open"
+	IncidentStateClosed  = "closed"
+	Cause                = "k8s502.cause"
+	CauseConfidence      = "k8s502.cause.confidence" // high | medium | low
+	Evidence             = "k8s502.evidence"         // []string, each with time and object
+	RuledOut             = "k8s502.ruled_out"        // []string
+	Remediation          = "k8s502.remediation"
 )
 
 // Values of k8s502.cause.

@@ -67,7 +67,9 @@ func strs(m pcommon.Map, k string) []string {
 }
 
 // annotate writes the diagnosis onto the record; it only adds attributes.
-func annotate(lr plog.LogRecord, r diagnose.Result) {
+// Without full, the long texts (evidence, ruled out, remediation) are left to
+// the record's incident.
+func annotate(lr plog.LogRecord, r diagnose.Result, full bool) {
 	a := lr.Attributes()
 	t := r.Target
 	put := func(k, v string) {
@@ -84,6 +86,9 @@ func annotate(lr plog.LogRecord, r diagnose.Result) {
 	put(schema.TargetAddress, t.Address)
 	a.PutStr(schema.Cause, r.Cause)
 	a.PutStr(schema.CauseConfidence, r.Confidence)
+	if !full {
+		return
+	}
 	putList(a, schema.Evidence, r.Evidence)
 	putList(a, schema.RuledOut, r.RuledOut)
 	put(schema.Remediation, r.Remediation)
@@ -95,15 +100,4 @@ func putList(a pcommon.Map, k string, vs []string) {
 	for _, v := range vs {
 		s.AppendEmpty().SetStr(v)
 	}
-}
-
-// annotateUnjudged marks a record released without judgement.
-func annotateUnjudged(lr plog.LogRecord, reason string) string {
-	annotate(lr, diagnose.Result{
-		Cause:       schema.CauseUnknown,
-		Confidence:  schema.ConfidenceLow,
-		Evidence:    []string{reason},
-		Remediation: "raise max_pending or lower decision_wait on the correlate502 processor if this happens often",
-	})
-	return schema.CauseUnknown
 }

@@ -52,12 +52,34 @@ type Config struct {
 	// records are remembered to drop a batch sent twice.
 	DedupeIDs int `mapstructure:"dedupe_ids"`
 
+	// Incidents groups judged requests into incident records.
+	Incidents IncidentsConfig `mapstructure:"incidents"`
+	// RequestDetail is "full" (every request record carries the evidence,
+	// what was ruled out and the remediation) or "brief" (only cause,
+	// confidence and target; the long texts are on the incident record).
+	RequestDetail string `mapstructure:"request_detail"`
+
 	// IngressController identifies the controller's pods for NetworkPolicy
 	// evaluation when the records' resource attributes do not.
 	IngressController IngressControllerConfig `mapstructure:"ingress_controller"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// Request detail levels.
+const (
+	RequestDetailFull  = "full"
+	RequestDetailBrief = "brief"
+)
+
+// IncidentsConfig bounds incident tracking.
+type IncidentsConfig struct {
+	// Idle closes an incident after this long without a failed request.
+	Idle time.Duration `mapstructure:"idle"`
+	// MaxOpen bounds open incidents; beyond it the one idle the longest is
+	// closed early.
+	MaxOpen int `mapstructure:"max_open"`
 }
 
 // IngressControllerConfig identifies the ingress controller's pods.
@@ -101,6 +123,17 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPending < 1 {
 		errs = append(errs, errors.New("max_pending: must be at least 1"))
+	}
+	if c.Incidents.Idle <= 0 {
+		errs = append(errs, errors.New("incidents::idle: must be positive"))
+	}
+	if c.Incidents.MaxOpen < 1 {
+		errs = append(errs, errors.New("incidents::max_open: must be at least 1"))
+	}
+	switch c.RequestDetail {
+	case RequestDetailFull, RequestDetailBrief:
+	default:
+		errs = append(errs, fmt.Errorf("request_detail: %q is not one of full, brief", c.RequestDetail))
 	}
 	if c.DedupeIDs < 1 {
 		errs = append(errs, errors.New("dedupe_ids: must be at least 1"))

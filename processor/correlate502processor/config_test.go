@@ -29,6 +29,7 @@ func TestLoadConfig(t *testing.T) {
 				AuthType: AuthTypeNone, KubeAPIQPS: 5, KubeAPIBurst: 10,
 				ClusterSnapshot: "testdata/snapshot.yaml",
 				Lookback:        15 * time.Minute, DecisionWait: 2 * time.Second, MaxPending: 500, DedupeIDs: 200000,
+				Incidents: IncidentsConfig{Idle: time.Minute, MaxOpen: 10000}, RequestDetail: RequestDetailFull,
 				IngressController: IngressControllerConfig{Namespace: "ingress-nginx", PodLabels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}},
 			},
 		},
@@ -38,6 +39,7 @@ func TestLoadConfig(t *testing.T) {
 				AuthType: AuthTypeKubeConfig, Context: "prod", KubeAPIQPS: 20, KubeAPIBurst: 40,
 				Namespaces: []string{"shop", "payments"},
 				Lookback:   10 * time.Minute, DecisionWait: 5 * time.Second, MaxPending: 200000, DedupeIDs: 1000,
+				Incidents: IncidentsConfig{Idle: 30 * time.Second, MaxOpen: 500}, RequestDetail: RequestDetailBrief,
 				StorageID: &storageID,
 			},
 		},
@@ -69,6 +71,9 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"wait beyond lookback", func(c *Config) { c.DecisionWait = time.Hour }, "decision_wait"},
 		{"zero max pending", func(c *Config) { c.MaxPending = 0 }, "max_pending"},
 		{"zero dedupe ids", func(c *Config) { c.DedupeIDs = 0 }, "dedupe_ids"},
+		{"zero incident idle", func(c *Config) { c.Incidents.Idle = 0 }, "incidents::idle"},
+		{"zero open incidents", func(c *Config) { c.Incidents.MaxOpen = 0 }, "incidents::max_open"},
+		{"request detail", func(c *Config) { c.RequestDetail = "some" }, "request_detail"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)

@@ -63,11 +63,37 @@ func recordIDs(ld plog.Logs) []string {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
+				if isIncident(lrs.At(k)) {
+					continue
+				}
 				ids = append(ids, str(lrs.At(k).Attributes(), schema.RecordID))
 			}
 		}
 	}
 	return ids
+}
+
+// requestRecords counts the records that are not incident records.
+func requestRecords(lds []plog.Logs) int {
+	n := 0
+	for _, ld := range lds {
+		for i := 0; i < ld.ResourceLogs().Len(); i++ {
+			sls := ld.ResourceLogs().At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					if !isIncident(lrs.At(k)) {
+						n++
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+func isIncident(lr plog.LogRecord) bool {
+	return str(lr.Attributes(), schema.EventName) == schema.EventNameIncident
 }
 
 func failedWithID(ts time.Time, ids ...string) plog.Logs {

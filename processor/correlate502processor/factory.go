@@ -27,13 +27,15 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		AuthType:     AuthTypeServiceAccount,
-		KubeAPIQPS:   5,
-		KubeAPIBurst: 10,
-		Lookback:     10 * time.Minute,
-		DecisionWait: 5 * time.Second,
-		MaxPending:   200000,
-		DedupeIDs:    200000,
+		AuthType:      AuthTypeServiceAccount,
+		KubeAPIQPS:    5,
+		KubeAPIBurst:  10,
+		Lookback:      10 * time.Minute,
+		DecisionWait:  5 * time.Second,
+		MaxPending:    200000,
+		DedupeIDs:     200000,
+		Incidents:     IncidentsConfig{Idle: time.Minute, MaxOpen: 10000},
+		RequestDetail: RequestDetailFull,
 	}
 }
 

@@ -98,6 +98,7 @@ func (p *logsProcessor) Shutdown(ctx context.Context) error {
 	p.c.removeQueue(p)
 	p.stopRelease()
 	errs := []error{p.releaseDue(ctx, time.Now(), !p.q.Durable())}
+	p.c.closeIdle(time.Now(), true, func(*logsProcessor) context.Context { return ctx })
 	if n := p.held(); n > 0 {
 		if p.q.Durable() {
 			p.c.set.Logger.Info("records kept in storage for the next start", zap.Int("records", n))
@@ -138,7 +139,7 @@ func (p *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		return nil
 	}
 	if p.c.cfg.DecisionWait == 0 {
-		p.c.judgeAll(ctx, ours)
+		p.c.judgeAll(ctx, ours, p)
 		return p.next.ConsumeLogs(ctx, ours)
 	}
 	p.mu.Lock()
@@ -174,7 +175,7 @@ func (p *logsProcessor) releaseDue(ctx context.Context, now time.Time, all bool)
 		if err != nil {
 			return err
 		}
-		p.c.judgeAll(ctx, ld)
+		p.c.judgeAll(ctx, ld, p)
 		if err := p.next.ConsumeLogs(ctx, ld); err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -131,12 +132,20 @@ func TestDemoCauses(t *testing.T) {
 		require.NoError(t, golden.WriteLogsToFile(goldenDemo, out))
 	}
 	seen := map[string]bool{}
+	requestsPer, closedCounts := map[string]int{}, map[string]int{}
 	for i := 0; i < out.ResourceLogs().Len(); i++ {
 		sls := out.ResourceLogs().At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				a := lrs.At(k).Attributes()
+				if isIncident(lrs.At(k)) {
+					if str(a, schema.IncidentState) == schema.IncidentStateClosed {
+						closedCounts[str(a, schema.IncidentID)] += int(mustInt(t, a, schema.IncidentCount))
+					}
+					continue
+				}
+				requestsPer[str(a, schema.IncidentID)]++
 				up, cause := str(a, schema.UpstreamName), str(a, schema.Cause)
 				want, ok := demoCauses[up]
 				if assert.True(t, ok, "unexpected upstream %q", up) {
@@ -153,6 +162,8 @@ func TestDemoCauses(t *testing.T) {
 		}
 	}
 	assert.GreaterOrEqual(t, len(seen), 12, "distinct causes in the demo")
+	assert.NotContains(t, requestsPer, "", "every request record names its incident")
+	assert.Equal(t, requestsPer, closedCounts, "each incident's final count is the number of its request records")
 	want, err := golden.ReadLogs(goldenDemo)
 	require.NoError(t, err)
 	require.NoError(t, plogtest.CompareLogs(want, out, plogtest.IgnoreObservedTimestamp(),
@@ -171,6 +182,13 @@ func linesRead(tel *componenttest.Telemetry) int64 {
 		n += dp.Value
 	}
 	return n
+}
+
+func mustInt(t *testing.T, m pcommon.Map, k string) int64 {
+	t.Helper()
+	v, ok := m.Get(k)
+	require.True(t, ok, k)
+	return v.Int()
 }
 
 // groupKey identifies a resource and scope by content.

@@ -23,6 +23,7 @@ import (
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/evidence"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/incident"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/kube"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/metadata"
 )
@@ -44,18 +45,22 @@ type correlator struct {
 	refs   int
 	queues []*logsProcessor // the logs pipelines' pending records
 	memo   judgements
-	tb     *metadata.TelemetryBuilder
-	watch  *kube.Watcher
-	stop   chan struct{}
-	done   chan struct{}
+
+	incidents    *incident.Tracker
+	incidentInfo sync.Map // incident id -> *incidentState
+	tb           *metadata.TelemetryBuilder
+	watch        *kube.Watcher
+	stop         chan struct{}
+	done         chan struct{}
 }
 
 func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correlator, error) {
 	return &correlator{
-		set:    set,
-		cfg:    cfg,
-		store:  cluster.NewStore(cfg.Lookback),
-		onLast: onLast,
+		set:       set,
+		cfg:       cfg,
+		store:     cluster.NewStore(cfg.Lookback),
+		onLast:    onLast,
+		incidents: incident.New(cfg.Incidents.Idle, cfg.Incidents.MaxOpen),
 		diag: diagnose.Config{
 			Lookback: cfg.Lookback,
 			// Evidence recorded while the record waited still counts.
@@ -181,6 +186,7 @@ func (c *correlator) loop() {
 					c.set.Logger.Warn("judged records not accepted by the next consumer; they stay held and are tried again", zap.Error(err))
 				}
 			}
+			c.closeIdle(now, false, func(p *logsProcessor) context.Context { return p.relCtx })
 		}
 	}
 }
@@ -210,9 +216,14 @@ func (c *correlator) removeQueue(p *logsProcessor) {
 
 // judgeAll judges every record of ld in place. Records that share what
 // decides the cause and fall in the same second share one judgement, across
-// batches: a storm of identical failures costs one Diagnose per second.
-func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs) {
+// batches: a storm of identical failures costs one Diagnose per second. Each
+// record is counted in its incident; the records of incidents it opened or
+// closed are appended to ld.
+func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProcessor) {
+	now := time.Now()
+	full := c.cfg.RequestDetail != RequestDetailBrief
 	causes := map[string]int64{}
+	var incs []*incident.Incident
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -224,10 +235,18 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs) {
 				lr := lrs.At(k)
 				f := factsOf(res, lr)
 				r := c.memo.get(incidentKey(&f), func() diagnose.Result { return c.judge(f) })
-				annotate(lr, r)
+				annotate(lr, r, full)
+				incs = append(incs, c.observe(res, lr, &f, r, owner, now)...)
 				causes[r.Cause]++
 			}
 		}
+	}
+	for _, inc := range incs {
+		state := schema.IncidentStateOpen
+		if inc.Count > 0 && c.incidentClosed(inc) {
+			state = schema.IncidentStateClosed
+		}
+		c.appendIncidents(ld, []*incident.Incident{inc}, state, now)
 	}
 	for cause, n := range causes {
 		c.tb.Correlate502RecordsAnnotated.Add(ctx, n, metric.WithAttributes(attribute.String("cause", cause)))

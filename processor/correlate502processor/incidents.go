@@ -1,0 +1,228 @@
+package correlate502processor // import "github.com/k8s502/otelcol-k8s502/processor/correlate502processor"
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/incident"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/metadata"
+)
+
+// incidentState is what an incident record repeats of the diagnosis and of
+// the gateway's resource; kept with the incident until it closes.
+type incidentState struct {
+	result   diagnose.Result
+	resource pcommon.Map
+}
+
+// observe counts a judged request in its incident, writes the incident id on
+// the request's record and returns the incident records to send with it:
+// the incident it opened, and any it closed.
+func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Facts, r diagnose.Result, owner *logsProcessor, now time.Time) []*incident.Incident {
+	t := r.Target
+	req := incident.Request{
+		Cause:   r.Cause,
+		Target:  incident.Target{Namespace: t.Namespace, Service: t.Service, Pod: t.Pod, Address: t.Address},
+		Time:    f.Time,
+		Status:  f.Status,
+		Outcome: f.Outcome,
+		Owner:   owner,
+	}
+	if t.Pod != "" {
+		req.Target.Address = "" // one incident per pod, whichever of its ports failed
+	}
+	if v, ok := lr.Attributes().Get(schema.RequestID); ok {
+		req.RequestID = v.Str()
+	}
+	id, opened, closed := c.incidents.Observe(req, now)
+	lr.Attributes().PutStr(schema.IncidentID, id)
+	if opened != nil {
+		m := pcommon.NewMap()
+		res.CopyTo(m)
+		c.incidentInfo.Store(id, &incidentState{result: r, resource: m})
+		closed = append(closed, opened)
+	}
+	return closed
+}
+
+// appendIncidents adds one record per incident to ld, under the resource of
+// the gateway that saw its first request.
+func (c *correlator) appendIncidents(ld plog.Logs, incs []*incident.Incident, state string, now time.Time) {
+	for _, inc := range incs {
+		v, ok := c.incidentInfo.Load(inc.ID)
+		if !ok {
+			continue
+		}
+		info := v.(*incidentState)
+		st := state
+		if inc.Count > 0 && st == "" {
+			st = schema.IncidentStateOpen
+		}
+		rl := ld.ResourceLogs().AppendEmpty()
+		info.resource.CopyTo(rl.Resource().Attributes())
+		sl := rl.ScopeLogs().AppendEmpty()
+		sl.Scope().SetName(metadata.ScopeName)
+		c.fillIncident(sl.LogRecords().AppendEmpty(), inc, info.result, st, now)
+		if st == schema.IncidentStateClosed {
+			c.incidentInfo.Delete(inc.ID)
+		}
+	}
+}
+
+func (c *correlator) fillIncident(lr plog.LogRecord, inc *incident.Incident, r diagnose.Result, state string, now time.Time) {
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(inc.First))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(now))
+	lr.SetSeverityNumber(plog.SeverityNumberError)
+	lr.SetSeverityText("ERROR")
+	lr.SetEventName(schema.EventNameIncident)
+	a := lr.Attributes()
+	a.PutStr(schema.EventName, schema.EventNameIncident)
+	a.PutStr(schema.IncidentID, inc.ID)
+	a.PutStr(schema.IncidentState, state)
+	a.PutInt(schema.IncidentCount, int64(inc.Count))
+	a.PutStr(schema.IncidentFirstRequest, inc.First.UTC().Format(time.RFC3339Nano))
+	a.PutStr(schema.IncidentLastRequest, inc.Last.UTC().Format(time.RFC3339Nano))
+	a.PutInt(schema.IncidentFailed, int64(inc.Outcomes[schema.OutcomeFailed]))
+	a.PutInt(schema.IncidentRecovered, int64(inc.Outcomes[schema.OutcomeRecovered]))
+	a.PutInt(schema.IncidentTruncated, int64(inc.Outcomes[schema.OutcomeTruncated]))
+	st := a.PutEmptySlice(schema.IncidentStatuses)
+	for _, s := range inc.Statuses {
+		st.AppendEmpty().SetInt(int64(s))
+	}
+	putList(a, schema.IncidentSamples, inc.Samples)
+	putList(a, schema.IncidentTimeline, c.timeline(inc, r))
+	annotate(lr, r, true)
+	lr.Body().SetStr(incidentSummary(inc, r, state))
+}
+
+// incidentSummary is the record's body: the line a person reads first.
+func incidentSummary(inc *incident.Incident, r diagnose.Result, state string) string {
+	t := r.Target
+	what := t.Address
+	if t.Service != "" {
+		what = t.Namespace + "/" + t.Service
+		if t.Pod != "" {
+			what += " (pod " + t.Pod + ")"
+		}
+	}
+	if what == "" {
+		what = "an unknown upstream"
+	}
+	s := fmt.Sprintf("%s incident %s: %d request(s) to %s failed between %s and %s; cause %s (%s confidence)",
+		state, inc.ID, inc.Count, what, inc.First.UTC().Format(time.RFC3339), inc.Last.UTC().Format(time.RFC3339), r.Cause, r.Confidence)
+	if r.Remediation != "" {
+		s += "; fix: " + r.Remediation
+	}
+	return s
+}
+
+// timeline lists the Kubernetes signals around an incident that explain it:
+// the target pod's terminations, readiness changes, events and deletion,
+// and its workload's rollout events, oldest first.
+func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []string {
+	t := r.Target
+	if t.Namespace == "" {
+		return nil
+	}
+	from, to := inc.First.Add(-2*time.Minute), inc.Last.Add(c.diag.After)
+	type entry struct {
+		at   time.Time
+		text string
+	}
+	var es []entry
+	add := func(at time.Time, format string, args ...any) {
+		if !at.IsZero() && !at.Before(from) && !at.After(to) {
+			es = append(es, entry{at, at.UTC().Format(time.RFC3339) + " " + fmt.Sprintf(format, args...)})
+		}
+	}
+	if t.Pod != "" {
+		pod := t.Namespace + "/" + t.Pod
+		for _, term := range c.store.Terminations(t.Namespace, t.Pod, from, to) {
+			at := term.FinishedAt
+			if at.IsZero() {
+				at = term.Seen
+			}
+			add(at, "container %s of pod %s terminated %s (exit %d), restart %d", term.Container, pod, term.Reason, term.ExitCode, term.RestartCount)
+		}
+		if p, ok := c.store.Pod(t.Namespace, t.Pod); ok {
+			for _, tr := range p.Ready {
+				if tr.Ready {
+					add(tr.At, "pod %s became Ready (endpoint added)", pod)
+				} else {
+					add(tr.At, "pod %s lost readiness (endpoint removed)", pod)
+				}
+			}
+			if dt := p.Pod.DeletionTimestamp; dt != nil {
+				add(dt.Time, "pod %s deleted", pod)
+			}
+		}
+		for _, e := range c.store.Events(t.Namespace, "Pod", t.Pod, from, to) {
+			add(e.Time, "event %s on pod %s: %s (x%d)", e.Reason, pod, oneLine(e.Message), e.Count)
+		}
+	}
+	if t.Workload != "" {
+		kind, name, _ := strings.Cut(t.Workload, "/")
+		for _, e := range c.store.Events(t.Namespace, kind, name, from, to) {
+			add(e.Time, "event %s on %s: %s", e.Reason, t.Workload, oneLine(e.Message))
+		}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		if len(out) == 0 || out[len(out)-1] != e.text {
+			out = append(out, e.text)
+		}
+	}
+	if len(out) > 20 { // a crash loop repeats itself: keep the start and the end
+		out = append(out[:10], out[len(out)-10:]...)
+	}
+	return out
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// incidentClosed reports whether the tracker no longer holds inc open (it
+// was closed to make room or by an idle gap, not just opened).
+func (c *correlator) incidentClosed(inc *incident.Incident) bool {
+	return inc.Closed
+}
+
+// closeIdle sends the closing record of every incident idle for
+// incidents.idle (all of them at shutdown) to the pipeline it came through.
+// A closing record its pipeline refuses is logged and dropped: the incident's
+// requests were delivered, and its opening record too.
+//
+// The loop sends under each pipeline's release context; Shutdown passes its
+// own ctx, so a blocked next consumer cannot hold it beyond its deadline.
+func (c *correlator) closeIdle(now time.Time, all bool, ctxOf func(*logsProcessor) context.Context) {
+	byOwner := map[*logsProcessor][]*incident.Incident{}
+	for _, inc := range c.incidents.Expired(now, all) {
+		p, _ := inc.Owner.(*logsProcessor)
+		byOwner[p] = append(byOwner[p], inc)
+	}
+	for p, incs := range byOwner {
+		ld := plog.NewLogs()
+		c.appendIncidents(ld, incs, schema.IncidentStateClosed, now)
+		if p == nil || ld.LogRecordCount() == 0 {
+			continue
+		}
+		if err := p.next.ConsumeLogs(ctxOf(p), ld); err != nil {
+			c.set.Logger.Warn("incident closing records not accepted", zap.Int("incidents", len(incs)), zap.Error(err))
+		}
+	}
+}

@@ -1,0 +1,187 @@
+// Package incident groups judged requests into incidents: one cause at one
+// target (Service and pod, or address when no pod is known) while requests
+// keep failing. A storm of 50,000 requests is one incident with a count, a
+// window, the outcomes its clients saw and a few sample request ids.
+//
+// An incident opens with its first request and closes after Idle without
+// one (by the requests' own times, or by the wall clock when traffic
+// stops). Memory is bounded by MaxOpen: beyond it the incident idle the
+// longest is closed early.
+package incident
+
+import (
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxSamples is how many request ids an incident keeps as examples.
+const maxSamples = 5
+
+// Target is what an incident is about.
+type Target struct {
+	Namespace, Service, Pod, Address string
+}
+
+// Incident is one cause at one target over a window of requests.
+type Incident struct {
+	ID       string
+	Cause    string
+	Target   Target
+	First    time.Time // first failed request
+	Last     time.Time
+	Count    int            // requests
+	Outcomes map[string]int // k8s502.outcome -> requests
+	Statuses []int          // final statuses seen, ascending
+	Samples  []string       // request ids, the first few
+	Owner    any            // who sends its records (the pipeline it came through)
+	Closed   bool           // no longer counting: this is its final state
+
+	lastWall time.Time
+}
+
+// Request is what the tracker needs of one judged request.
+type Request struct {
+	Cause     string
+	Target    Target
+	Time      time.Time
+	Status    int
+	Outcome   string
+	RequestID string
+	Owner     any
+}
+
+// Tracker is safe for concurrent use.
+type Tracker struct {
+	idle    time.Duration
+	maxOpen int
+
+	mu   sync.Mutex
+	open map[string]*Incident
+}
+
+// New returns a tracker closing incidents after idle, with at most maxOpen
+// open at once.
+func New(idle time.Duration, maxOpen int) *Tracker {
+	return &Tracker{idle: idle, maxOpen: maxOpen, open: map[string]*Incident{}}
+}
+
+func key(r *Request) string {
+	t := r.Target
+	return r.Cause + "\x00" + t.Namespace + "\x00" + t.Service + "\x00" + t.Pod + "\x00" + t.Address
+}
+
+// Observe counts r in its incident and returns the incident's id, and the
+// incident itself when r opened it (nil otherwise). closed lists incidents
+// closed to make room or because r came after their idle gap.
+func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident, closed []*Incident) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := key(&r)
+	inc := t.open[k]
+	if inc != nil && r.Time.Sub(inc.Last) > t.idle {
+		inc.Closed = true
+		closed = append(closed, inc)
+		delete(t.open, k)
+		inc = nil
+	}
+	if inc == nil {
+		if len(t.open) >= t.maxOpen {
+			closed = append(closed, t.evictLocked())
+		}
+		inc = &Incident{
+			ID:       newID(k, r.Time),
+			Cause:    r.Cause,
+			Target:   r.Target,
+			First:    r.Time,
+			Last:     r.Time,
+			Outcomes: map[string]int{},
+			Owner:    r.Owner,
+		}
+		t.open[k] = inc
+		opened = inc
+	}
+	inc.Count++
+	inc.Outcomes[r.Outcome]++
+	if r.Time.Before(inc.First) {
+		inc.First = r.Time
+	}
+	if r.Time.After(inc.Last) {
+		inc.Last = r.Time
+	}
+	if i, found := slices.BinarySearch(inc.Statuses, r.Status); !found && r.Status > 0 {
+		inc.Statuses = slices.Insert(inc.Statuses, i, r.Status)
+	}
+	if len(inc.Samples) < maxSamples && r.RequestID != "" {
+		inc.Samples = append(inc.Samples, r.RequestID)
+	}
+	inc.lastWall = now
+	if opened != nil {
+		c := *inc
+		c.Outcomes = map[string]int{r.Outcome: 1}
+		c.Statuses = slices.Clone(inc.Statuses)
+		c.Samples = slices.Clone(inc.Samples)
+		opened = &c
+	}
+	return inc.ID, opened, closed
+}
+
+// evictLocked closes the incident idle the longest.
+func (t *Tracker) evictLocked() *Incident {
+	var oldest *Incident
+	var ok string
+	for k, inc := range t.open {
+		if oldest == nil || inc.lastWall.Before(oldest.lastWall) {
+			oldest, ok = inc, k
+		}
+	}
+	delete(t.open, ok)
+	oldest.Closed = true
+	return oldest
+}
+
+// Expired closes and returns the incidents without a request for idle by
+// the wall clock (all of them when all is set), oldest first.
+func (t *Tracker) Expired(now time.Time, all bool) []*Incident {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []*Incident
+	for k, inc := range t.open {
+		if all || now.Sub(inc.lastWall) > t.idle {
+			inc.Closed = true
+			out = append(out, inc)
+			delete(t.open, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Incident) int { return a.First.Compare(b.First) })
+	return out
+}
+
+// Open is the number of open incidents.
+func (t *Tracker) Open() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.open)
+}
+
+// newID names an incident by its key and first request: the same storm
+// replayed (after a restart) gets the same id.
+func newID(key string, first time.Time) string {
+	var a, b uint64 = 14695981039346656037, 0x9ae16a3b2f90404f
+	mix := func(s string) {
+		for i := 0; i < len(s); i++ {
+			a = (a ^ uint64(s[i])) * 1099511628211
+			b = (b ^ uint64(s[i])) * 1099511628211
+		}
+	}
+	mix(key)
+	mix(strconv.FormatInt(first.Unix(), 10))
+	var sum [12]byte
+	for i := range 6 {
+		sum[i] = byte(a >> (56 - 8*i))
+		sum[6+i] = byte(b >> (56 - 8*i))
+	}
+	return hex.EncodeToString(sum[:])
+}
