@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/k8s502/otelcol-k8s502/connector/k8s502metricsconnector/internal/metadata"
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
 )
 
 // rec is one log record's string attributes, written with the schema's

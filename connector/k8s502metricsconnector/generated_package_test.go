@@ -3,8 +3,9 @@
 package k8s502metricsconnector
 
 import (
-	"go.uber.org/goleak"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
