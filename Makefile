@@ -150,10 +150,12 @@ chaos-short:
 storm: build
 	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags storm -count=1 -v -run TestStorm ./test/storm/
 
-# The runner (examples/demo/main.go) starts the collector on the bundled log and stops it when done.
+# The replay command (cmd/k8s502-replay) runs the collector on the bundled real log against the
+# bundled cluster snapshot and prints the incidents; RECORDS=1 prints every request record too.
 .PHONY: demo
 demo: build
-	$(GO) run ./examples/demo -collector $(COLLECTOR_BIN)
+	$(GO) run ./cmd/k8s502-replay -collector $(COLLECTOR_BIN) \
+		-logs examples/demo/var/log/pods -snapshot examples/demo/cluster-snapshot.yaml $(if $(RECORDS),-records)
 
 ## Housekeeping --------------------------------------------------------------
 

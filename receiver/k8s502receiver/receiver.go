@@ -225,8 +225,8 @@ func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map
 	src := r.source(path)
 	now := time.Now()
 	r.ingest.LinesAt(src.in, tokens, offsets, now)
-	if n := len(offsets); n > 0 {
-		src.offset.Store(offsets[n-1])
+	if len(offsets) > len(tokens) {
+		src.offset.Store(offsets[len(tokens)]) // just after the last line
 	}
 	_ = r.send(ctx, now)
 	return nil

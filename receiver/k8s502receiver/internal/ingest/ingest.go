@@ -99,12 +99,14 @@ func (in *Ingest) Lines(s *Source, lines [][]byte, now time.Time) {
 	in.LinesAt(s, lines, nil, now)
 }
 
-// LinesAt is Lines with the file offset after each line (fileconsumer's
-// offsets), which the kept lines carry so they can be replayed and named.
+// LinesAt is Lines with fileconsumer's offsets: offsets[0] is where the
+// batch starts and offsets[i+1] is the offset just after line i (the slice
+// may be longer than that). Kept lines carry their offset so they can be
+// replayed and named.
 func (in *Ingest) LinesAt(s *Source, lines [][]byte, offsets []int64, now time.Time) {
 	for i, raw := range lines {
-		if i < len(offsets) {
-			s.offset = offsets[i]
+		if i+1 < len(offsets) {
+			s.offset = offsets[i+1]
 		}
 		in.line(s, raw, now)
 	}
