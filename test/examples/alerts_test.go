@@ -162,7 +162,7 @@ func TestLogsQLRules(t *testing.T) {
 			t.Errorf("group %s: interval %q, want 5m (vmalert's time filter)", g.Name, g.Interval)
 		}
 	}
-	if want := []string{"k8s502.records", "k8s502.causes"}; !slices.Equal(names, want) {
+	if want := []string{"k8s502.records", "k8s502.causes", "k8s502.incidents"}; !slices.Equal(names, want) {
 		t.Errorf("groups %v, want %v", names, want)
 	}
 	exprs := checkRules(t, path, f.Groups)
@@ -175,6 +175,8 @@ func TestLogsQLRules(t *testing.T) {
 		"k8s502_failed_requests_by_cause":          {"stats by (k8s502.cause)"},
 		"k8s502_failed_requests_by_target_service": {"k8s502.target.service"},
 		"K8s502CauseBurst":                         {"stats by (k8s502.cause)", "| filter "},
+		"k8s502_incidents_opened":                  {"event.name:=k8s502.incident", "k8s502.incident.state:=open", "k8s502.target.service, k8s502.cause"},
+		"K8s502Incident":                           {"event.name:=k8s502.incident", "k8s502.incident.state:=open", "| filter "},
 	} {
 		expr, ok := exprs[name]
 		if !ok {
