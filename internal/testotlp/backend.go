@@ -1,0 +1,169 @@
+// Package testotlp is an OTLP/HTTP logs backend for tests that must know
+// exactly what a collector delivered: it counts, per k8s502.request.id, how
+// many times a failed-request record arrived, so a test can tell a lost
+// record (count 0) from a doubled one (count > 1). It can refuse every
+// export (HTTP 503, which OTLP exporters retry) to play a backend outage.
+package testotlp
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// Backend is a running OTLP/HTTP logs server.
+type Backend struct {
+	srv      *httptest.Server
+	refusing atomic.Bool
+	accepted atomic.Int64 // export requests answered 200
+	refused  atomic.Int64 // export requests answered 503
+
+	mu     sync.Mutex
+	counts map[string]int // k8s502.request.id -> arrivals
+	noID   int            // k8s502 records without a request id
+	judged int            // k8s502 records that carry k8s502.cause
+}
+
+// Start serves on a free loopback port until the test ends. Any path that
+// ends in /v1/logs is the logs endpoint, so an exporter configured with a
+// vendor prefix (CubeAPM's /api/logs/insert/opentelemetry/v1/logs) needs
+// no change but its base URL.
+func Start(t testing.TB) *Backend {
+	t.Helper()
+	b := &Backend{counts: map[string]int{}}
+	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+// URL is the server's base URL, http://127.0.0.1:<port>.
+func (b *Backend) URL() string { return b.srv.URL }
+
+// LogsEndpoint is the URL for an exporter's logs_endpoint.
+func (b *Backend) LogsEndpoint() string { return b.srv.URL + "/v1/logs" }
+
+// Refuse makes every export fail with 503 (on) or succeed again (off).
+func (b *Backend) Refuse(on bool) { b.refusing.Store(on) }
+
+func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/v1/logs") {
+		http.NotFound(w, r)
+		return
+	}
+	// Read the body even when refusing: the client sees a clean 503, not a
+	// reset connection, as from a backend that is up but overloaded.
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if b.refusing.Load() {
+		b.refused.Add(1)
+		http.Error(w, "outage", http.StatusServiceUnavailable)
+		return
+	}
+	req := plogotlp.NewExportRequest()
+	if strings.Contains(r.Header.Get("Content-Type"), "json") {
+		err = req.UnmarshalJSON(body)
+	} else {
+		err = req.UnmarshalProto(body)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	b.count(req)
+	b.accepted.Add(1)
+	out, _ := plogotlp.NewExportResponse().MarshalProto()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	var rd io.Reader = r.Body
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		rd = zr
+	default:
+		// The collector's exporters default to gzip; configure that or none.
+		return nil, fmt.Errorf("content-encoding %q not supported", enc)
+	}
+	return io.ReadAll(rd)
+}
+
+// count records every k8s502 record (one with k8s502.outcome) of req.
+func (b *Backend) count(req plogotlp.ExportRequest) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rls := req.Logs().ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			recs := sls.At(j).LogRecords()
+			for k := 0; k < recs.Len(); k++ {
+				attrs := recs.At(k).Attributes()
+				if _, ok := attrs.Get(schema.Outcome); !ok {
+					continue // not a failed-request record (e.g. a Kubernetes event)
+				}
+				if _, ok := attrs.Get(schema.Cause); ok {
+					b.judged++
+				}
+				id, ok := attrs.Get(schema.RequestID)
+				if !ok || id.Str() == "" {
+					b.noID++
+					continue
+				}
+				b.counts[id.Str()]++
+			}
+		}
+	}
+}
+
+// Tally is what arrived so far.
+type Tally struct {
+	Counts   map[string]int // k8s502.request.id -> arrivals
+	NoID     int            // k8s502 records without a request id (an error line that lost its access line)
+	Judged   int            // k8s502 records with k8s502.cause
+	Accepted int64          // export requests accepted
+	Refused  int64          // export requests refused during an outage
+}
+
+// Tally copies the counters.
+func (b *Backend) Tally() Tally {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := make(map[string]int, len(b.counts))
+	for k, v := range b.counts {
+		c[k] = v
+	}
+	return Tally{Counts: c, NoID: b.noID, Judged: b.judged, Accepted: b.accepted.Load(), Refused: b.refused.Load()}
+}
+
+// Has reports how many of ids arrived at least once.
+func (b *Backend) Has(ids []string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if b.counts[id] > 0 {
+			n++
+		}
+	}
+	return n
+}

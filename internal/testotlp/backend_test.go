@@ -1,0 +1,59 @@
+package testotlp
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+func export(t *testing.T, b *Backend, path string, ids ...string) int {
+	t.Helper()
+	ld := plog.NewLogs()
+	recs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, id := range ids {
+		r := recs.AppendEmpty()
+		r.Attributes().PutStr(schema.Outcome, "failed")
+		if id != "" {
+			r.Attributes().PutStr(schema.RequestID, id)
+		}
+	}
+	recs.AppendEmpty().Attributes().PutStr("k8s.event.reason", "BackOff") // not counted
+	body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	require.NoError(t, err)
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	_, _ = zw.Write(body)
+	require.NoError(t, zw.Close())
+	req, err := http.NewRequest(http.MethodPost, b.URL()+path, &zb)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestBackendCountsAndRefuses(t *testing.T) {
+	b := Start(t)
+	assert.Equal(t, 200, export(t, b, "/v1/logs", "a", "b", ""))
+	assert.Equal(t, 200, export(t, b, "/api/logs/insert/opentelemetry/v1/logs", "a"))
+	b.Refuse(true)
+	assert.Equal(t, 503, export(t, b, "/v1/logs", "c"))
+	b.Refuse(false)
+
+	got := b.Tally()
+	assert.Equal(t, map[string]int{"a": 2, "b": 1}, got.Counts)
+	assert.Equal(t, 1, got.NoID)
+	assert.Equal(t, int64(2), got.Accepted)
+	assert.Equal(t, int64(1), got.Refused)
+	assert.Equal(t, 2, b.Has([]string{"a", "b", "c"}))
+}
