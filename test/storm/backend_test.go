@@ -27,6 +27,7 @@ type backend struct {
 	noID     int
 	repeated int
 	unknown  int // released unjudged: the evidence says max_pending
+	bytes    int64
 }
 
 func startBackend(t *testing.T) *backend {
@@ -60,6 +61,7 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	ld := req.Logs()
 	b.mu.Lock()
+	b.bytes += int64(len(raw))
 	for i := 0; i < ld.ResourceLogs().Len(); i++ {
 		sls := ld.ResourceLogs().At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
@@ -111,6 +113,7 @@ func (b *backend) causes() map[string]string {
 	return out
 }
 
+func (b *backend) bytesIn() int64 { b.mu.Lock(); defer b.mu.Unlock(); return b.bytes }
 func (b *backend) withoutID() int { b.mu.Lock(); defer b.mu.Unlock(); return b.noID }
 func (b *backend) repeats() int   { b.mu.Lock(); defer b.mu.Unlock(); return b.repeated }
 func (b *backend) unjudged() int  { b.mu.Lock(); defer b.mu.Unlock(); return b.unknown }

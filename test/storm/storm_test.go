@@ -37,6 +37,15 @@ func copies() int {
 	return 2000
 }
 
+// detail is correlate502's request_detail for the run: full (the default)
+// or brief (long texts only on the incident records).
+func detail() string {
+	if d := os.Getenv("K8S502_STORM_DETAIL"); d != "" {
+		return d
+	}
+	return "full"
+}
+
 func collectorBinary(t *testing.T) string {
 	t.Helper()
 	bin := os.Getenv("K8S502_OTELCOL_BIN")
@@ -106,6 +115,7 @@ processors:
     cluster_snapshot: ${env:STORM_SNAPSHOT}
     decision_wait: 1s
     storage: file_storage
+    request_detail: ${env:STORM_DETAIL}
 exporters:
   otlp_http:
     logs_endpoint: ${env:STORM_BACKEND}/v1/logs
@@ -181,7 +191,7 @@ func run(t *testing.T, n int) (map[string]string, *backend, usage) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.url(), "STORM_STORAGE="+t.TempDir())
+	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.url(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
 	out, err := os.Create(filepath.Join(t.TempDir(), "collector.log"))
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = out, out
@@ -244,6 +254,7 @@ func TestStorm(t *testing.T) {
 	t.Logf("| repeated records | %d | 0 |", be.repeats())
 	t.Logf("| collector CPU per 1,000 records | %.1f ms | <= 5 ms |", cpuPer1000)
 	t.Logf("| peak RSS | %d MiB | <= 256 MiB |", u.peakRSS>>20)
+	t.Logf("| bytes shipped per failed request (request_detail %s, uncompressed OTLP) | %d | - |", detail(), be.bytesIn()/int64(max(total, 1)))
 	if p := os.Getenv("K8S502_STORM_REPORT"); p != "" {
 		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d\n",
 			n, total, wrong, missing, be.unjudged(), be.repeats(), cpuPer1000, u.peakRSS>>20)), 0o644)
