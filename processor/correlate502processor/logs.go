@@ -36,6 +36,10 @@ type logsProcessor struct {
 	client storage.Client
 
 	relMu sync.Mutex // one releaser at a time keeps the queue's FIFO
+	// inflight are the batches of a judged send the next consumer refused,
+	// and their records: tried again as they are. Guarded by relMu.
+	inflight     []*pending.Batch
+	inflightLogs plog.Logs
 	// stopRelease ends the background release's context at Shutdown, so a
 	// next consumer that blocks cannot keep Shutdown waiting for relMu.
 	relCtx      context.Context
@@ -158,32 +162,54 @@ func (p *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return err
 }
 
+// maxSend bounds the records of one send: due batches are merged up to it,
+// so a storm leaves in a few large requests, not one per agent batch.
+const maxSend = 8192
+
 // releaseDue judges and sends the batches whose decision_wait is over (all
-// of them when all is set), oldest first, one plog.Logs per batch. It stops
-// at the first refusal: that batch stays held and is tried again.
+// of them when all is set), oldest first, merged into one plog.Logs per send.
+// It stops at the first refusal: those batches stay held and are tried again.
 func (p *logsProcessor) releaseDue(ctx context.Context, now time.Time, all bool) error {
 	p.relMu.Lock()
 	defer p.relMu.Unlock()
 	for ctx.Err() == nil {
-		p.mu.Lock()
-		b := p.q.Next(now, all)
-		p.mu.Unlock()
-		if b == nil {
-			return nil
+		due, ld := p.inflight, p.inflightLogs
+		if due == nil {
+			p.mu.Lock()
+			due = p.q.Due(now, all, maxSend)
+			p.mu.Unlock()
+			if len(due) == 0 {
+				return nil
+			}
+			ld = plog.NewLogs()
+			for _, b := range due {
+				part, err := p.q.Records(ctx, b)
+				if err != nil {
+					return err
+				}
+				part.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+			}
+			// Judged once: a refused send is retried with the same records,
+			// so incidents count each request once.
+			p.c.judgeAll(ctx, ld, p)
+			p.inflight, p.inflightLogs = due, ld
 		}
-		ld, err := p.q.Records(ctx, b)
-		if err != nil {
+		send := plog.NewLogs()
+		ld.CopyTo(send) // the next consumer may take the Logs even when it refuses
+		if err := p.next.ConsumeLogs(ctx, send); err != nil {
 			return err
 		}
-		p.c.judgeAll(ctx, ld, p)
-		if err := p.next.ConsumeLogs(ctx, ld); err != nil {
-			return err
-		}
+		p.inflight, p.inflightLogs = nil, plog.Logs{}
 		p.mu.Lock()
-		err = p.q.Done(ctx, b)
+		var err error
+		for _, b := range due {
+			if e := p.q.Done(ctx, b); e != nil {
+				err = e
+			}
+		}
 		p.mu.Unlock()
 		if err != nil {
-			p.c.set.Logger.Error("released records not recorded as released; after a restart they are sent again", zap.Error(err))
+			p.c.set.Logger.Error("released records not yet recorded as released (retried); a restart before it lands sends them again", zap.Error(err))
 		}
 	}
 	return ctx.Err()

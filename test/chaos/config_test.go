@@ -48,9 +48,9 @@ processors:
     retry_on_failure:
       enabled: true
       max_elapsed_time: 0
+    # As the shipped gateway: correlate502's storage is the only queue.
     sending_queue:
-      enabled: true
-      storage: file_storage
+      enabled: false
 extensions:
   health_check:
     endpoint: %s

@@ -315,8 +315,27 @@ func TestCubeAPMExporterIsTheSameEverywhere(t *testing.T) {
 	if want := []string{"otlp_http/cubeapm_logs", "otlp_http/cubeapm_metrics"}; !slices.Equal(names, want) {
 		t.Errorf("exporters in exporter.yaml = %v, want %v", names, want)
 	}
-	if got := dig(want, "exporters", "otlp_http/cubeapm_logs", "sending_queue", "storage"); got != "file_storage" {
-		t.Errorf("logs sending_queue.storage = %v, want file_storage", got)
+	// The delivery rule: correlate502 holds the records in file_storage until
+	// CubeAPM accepted them, so the logs exporter must not queue (a queue would
+	// acknowledge first) and must never give up.
+	if got := dig(want, "exporters", "otlp_http/cubeapm_logs", "sending_queue", "enabled"); got != false {
+		t.Errorf("logs sending_queue.enabled = %v, want false", got)
+	}
+	if got := dig(want, "exporters", "otlp_http/cubeapm_logs", "retry_on_failure", "max_elapsed_time"); got != 0 && got != "0" && got != float64(0) {
+		t.Errorf("logs retry_on_failure.max_elapsed_time = %v, want 0 (never give up)", got)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  map[string]any
+	}{{"examples/helm/values-deployment.yaml", helm}, {"examples/kubernetes/deployment.yaml", raw}} {
+		if got := dig(c.cfg, "processors", "correlate502", "storage"); got != "file_storage" {
+			t.Errorf("%s: correlate502 storage = %v, want file_storage", c.name, got)
+		}
+		for _, p := range dig(c.cfg, "service", "pipelines", "logs", "processors").([]any) {
+			if p == "batch" {
+				t.Errorf("%s: a batch processor in the logs pipeline acknowledges records it holds only in memory", c.name)
+			}
+		}
 	}
 	if got, _ := dig(want, "exporters", "otlp_http/cubeapm_logs", "logs_endpoint").(string); !strings.HasSuffix(got, "/api/logs/insert/opentelemetry/v1/logs") {
 		t.Errorf("logs_endpoint = %q, want CubeAPM's /api/logs/insert/opentelemetry/v1/logs", got)

@@ -68,8 +68,11 @@ type Queue struct {
 	ids     *idWindow
 	meta    meta
 	stats   Stats
-	unmar   plog.ProtoUnmarshaler
-	marsh   plog.ProtoMarshaler
+	// unrecorded are released batches whose release storage has not taken
+	// yet (a full disk); written before anything else.
+	unrecorded []released
+	unmar      plog.ProtoUnmarshaler
+	marsh      plog.ProtoMarshaler
 }
 
 // New returns an empty queue; call Restore before use when it is durable.
@@ -106,6 +109,10 @@ func (q *Queue) Add(ctx context.Context, ld plog.Logs, now time.Time) error {
 	}
 	b := &Batch{Seq: q.meta.Tail, Due: now.Add(q.cfg.Wait), Count: n, ids: ids}
 	if q.Durable() {
+		if err := q.record(ctx); err != nil {
+			// The index must not move past releases it has not recorded.
+			return err
+		}
 		body, err := q.marsh.MarshalLogs(ld)
 		if err != nil {
 			return fmt.Errorf("correlate502: encoding held records: %w", err)
@@ -172,14 +179,29 @@ func (q *Queue) dropSeen(ld plog.Logs) []string {
 // Next returns the oldest batch if its wait is over (or if all is true),
 // without removing it: it leaves only through Done.
 func (q *Queue) Next(now time.Time, all bool) *Batch {
-	if len(q.batches) == 0 {
-		return nil
+	if due := q.Due(now, all, 1); len(due) > 0 {
+		return due[0]
 	}
-	b := q.batches[0]
-	if !all && b.Due.After(now) {
-		return nil
+	return nil
+}
+
+// Due returns the oldest batches whose wait is over (all of them if all is
+// set), as many as fit in maxRecords (at least one), without removing them:
+// they leave, in this order, through Done.
+func (q *Queue) Due(now time.Time, all bool, maxRecords int) []*Batch {
+	var out []*Batch
+	n := 0
+	for _, b := range q.batches {
+		if !all && b.Due.After(now) {
+			break
+		}
+		if len(out) > 0 && n+b.Count > maxRecords {
+			break
+		}
+		out = append(out, b)
+		n += b.Count
 	}
-	return b
+	return out
 }
 
 // Records returns the batch's records, read back from storage when durable.
@@ -201,36 +223,52 @@ func (q *Queue) Records(ctx context.Context, b *Batch) (plog.Logs, error) {
 
 // Done removes the oldest batch after the next consumer accepted it. Its
 // identities move to the released window, so a repeat is still dropped.
+//
+// The batch leaves memory even when storage refuses the write (a full disk):
+// sending it again would double it. The write is kept and retried by the
+// next Done or Add; until it lands, a restart would replay the batch.
 func (q *Queue) Done(ctx context.Context, b *Batch) error {
 	if len(q.batches) == 0 || q.batches[0] != b {
 		return errors.New("correlate502: pending batches released out of order")
 	}
 	evicted := q.ids.release(b.Seq, b.ids)
-	if q.Durable() {
-		next := q.meta
-		next.Head = b.Seq + 1
-		ops := []*storage.Operation{
-			storage.DeleteOperation(batchKey(b.Seq)),
-			storage.SetOperation(releasedKey(b.Seq), encodeIDs(b.ids)),
-		}
-		for _, seq := range evicted {
-			ops = append(ops, storage.DeleteOperation(releasedKey(seq)))
-			next.Released = seq + 1
-		}
-		if next.Released < q.meta.Released {
-			next.Released = q.meta.Released
-		}
-		ops = append(ops, storage.SetOperation(metaKey, next.encode()))
-		if err := q.cfg.Client.Batch(ctx, ops...); err != nil {
-			// The records went on already; if this write is lost the batch
-			// is replayed after a restart and dropped downstream by its
-			// identities, so report and carry on.
-			return fmt.Errorf("correlate502: recording a released batch: %w", err)
-		}
-		q.meta = next
-	}
 	q.batches[0] = nil
 	q.batches = q.batches[1:]
 	q.held -= b.Count
+	if !q.Durable() {
+		return nil
+	}
+	q.unrecorded = append(q.unrecorded, released{seq: b.Seq, ids: b.ids, evicted: evicted})
+	return q.record(ctx)
+}
+
+// released is a batch the next consumer accepted, to be written as such.
+type released struct {
+	seq     uint64
+	ids     []string
+	evicted []uint64
+}
+
+// record writes the released batches not yet written, in one transaction.
+func (q *Queue) record(ctx context.Context) error {
+	if len(q.unrecorded) == 0 {
+		return nil
+	}
+	next := q.meta
+	var ops []*storage.Operation
+	for _, r := range q.unrecorded {
+		next.Head = r.seq + 1
+		ops = append(ops, storage.DeleteOperation(batchKey(r.seq)), storage.SetOperation(releasedKey(r.seq), encodeIDs(r.ids)))
+		for _, seq := range r.evicted {
+			ops = append(ops, storage.DeleteOperation(releasedKey(seq)))
+			next.Released = max(next.Released, seq+1)
+		}
+	}
+	ops = append(ops, storage.SetOperation(metaKey, next.encode()))
+	if err := q.cfg.Client.Batch(ctx, ops...); err != nil {
+		return fmt.Errorf("correlate502: recording %d released batch(es), will retry: %w", len(q.unrecorded), err)
+	}
+	q.meta = next
+	q.unrecorded = q.unrecorded[:0]
 	return nil
 }
