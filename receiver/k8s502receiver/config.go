@@ -193,7 +193,7 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 	if g, err := lookupGateway(c.Format); err == nil {
 		fc.Include = c.include(g)
 	}
-	fc.Include, fc.Exclude = withRotated(fc.Include, fc.Exclude)
+	fc.Include = withRotated(fc.Include)
 	fc.StartAt = c.StartAt
 	fc.PollInterval = c.PollInterval
 	fc.MaxConcurrentFiles = c.MaxConcurrentFiles
@@ -201,6 +201,11 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 	fc.FingerprintSize = c.FingerprintSize
 	fc.Encoding = c.Encoding
 	fc.Compression = c.Compression
+	if fc.Compression == "" {
+		// kubelet gzips rotated logs: read a file that was compressed
+		// before it was read to the end.
+		fc.Compression = "auto"
+	}
 	// The pod's identity comes from the path.
 	fc.IncludeFileName = false
 	fc.IncludeFilePath = true
@@ -208,19 +213,19 @@ func (c *Config) fileConsumer() fileconsumer.Config {
 }
 
 // withRotated adds, for each pattern of a current log file (*.log), the
-// files kubelet rotates it into (0.log.20261207-161800): a file rotated away
-// while the collector was down still holds lines past the checkpoint, and
-// fileconsumer finds it by its fingerprint and resumes it. Older rotations
-// are gzipped and excluded: their lines were read before they were rotated.
-func withRotated(include, exclude []string) ([]string, []string) {
+// files kubelet rotates it into: 0.log.20261207-161800, then gzipped as
+// 0.log.20261207-161800.gz. A file rotated (and compressed) while the
+// receiver was behind or down still holds lines past its checkpoint;
+// fileconsumer recognises it by the fingerprint of its decompressed start
+// and resumes it at the same offset (compression "auto", see fileConsumer).
+func withRotated(include []string) []string {
 	out := slices.Clone(include)
 	for _, p := range include {
 		if strings.HasSuffix(p, ".log") && !slices.Contains(include, p+".*") {
 			out = append(out, p+".*")
-			exclude = append(slices.Clone(exclude), p+".*.gz")
 		}
 	}
-	return out, exclude
+	return out
 }
 
 func nopEmit(context.Context, [][]byte, map[string]any, int64, []int64) error { return nil }

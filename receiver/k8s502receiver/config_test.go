@@ -105,13 +105,11 @@ func TestFormatDefaults(t *testing.T) {
 			}
 			require.NoError(t, xconfmap.Validate(cfg))
 			fc := cfg.fileConsumer()
-			include, exclude := withRotated(cfg.include(g), nil)
-			assert.Equal(t, include, fc.Include)
-			assert.Equal(t, exclude, fc.Exclude)
+			assert.Equal(t, withRotated(cfg.include(g)), fc.Include)
 			for _, p := range cfg.include(g) {
-				assert.Contains(t, fc.Include, p+".*", "files kubelet rotated while the collector was down")
-				assert.Contains(t, fc.Exclude, p+".*.gz", "compressed rotations were read before")
+				assert.Contains(t, fc.Include, p+".*", "files kubelet rotated (and gzipped) before they were read")
 			}
+			assert.Equal(t, "auto", fc.Compression, "gzipped rotations are read")
 			c, err := cfg.compile(g)
 			require.NoError(t, err)
 			assert.Equal(t, g.nginxBased(), c.nginx != nil)
