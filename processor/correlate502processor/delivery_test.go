@@ -208,3 +208,18 @@ func TestStorageKeepsRecordsAcrossRestart(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.Background()))
 	assert.Equal(t, map[string]int{"r1": 1, "r2": 1, "r3": 1}, second.counts())
 }
+
+// A refused batch is given back whole: the sender retries with the same
+// Logs (the k8s502 receiver does), so the records must still be in it.
+func TestRefusedAddGivesRecordsBack(t *testing.T) {
+	cfg := noCluster()
+	cfg.MaxPending = 1
+	p, err := NewFactory().CreateLogs(context.Background(), nopSettings(), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+	require.NoError(t, p.ConsumeLogs(context.Background(), failedWithID(time.Now(), "r1")))
+	ld := failedWithID(time.Now(), "r2", "r3")
+	require.Error(t, p.ConsumeLogs(context.Background(), ld), "max_pending reached")
+	assert.ElementsMatch(t, []string{"r2", "r3"}, recordIDs(ld))
+}

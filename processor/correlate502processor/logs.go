@@ -151,6 +151,11 @@ func (p *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	err := p.q.Add(ctx, ours, time.Now())
 	after := p.q.Stats()
 	p.mu.Unlock()
+	if err != nil {
+		// Not taken: give the records back, so a sender that retries with
+		// the same Logs (as the k8s502 receiver does) still has them.
+		ours.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+	}
 	if d := after.Duplicates - before.Duplicates; d > 0 {
 		p.c.tb.Correlate502RecordsDuplicate.Add(ctx, d)
 	}

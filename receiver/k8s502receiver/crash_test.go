@@ -2,14 +2,17 @@ package k8s502receiver
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
 )
@@ -123,4 +126,32 @@ func TestKilledMidStream(t *testing.T) {
 		stopStorage()
 		assertOnce(t, n, union())
 	}
+}
+
+// takingRefuser takes the records out of what it is given and refuses, the
+// first few times: the receiver must still deliver every record, once.
+type takingRefuser struct {
+	*idCounter
+	refuse atomic.Int64
+}
+
+func (c *takingRefuser) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+	if c.refuse.Add(-1) >= 0 {
+		ld.ResourceLogs().RemoveIf(func(plog.ResourceLogs) bool { return true })
+		return errors.New("storage full")
+	}
+	c.add(ld)
+	return nil
+}
+
+func TestRefusalAfterTakingRecords(t *testing.T) {
+	path := podLog(t, t.TempDir())
+	const n = 200
+	appendLines(t, path, 0, n, time.Second)
+	next := &takingRefuser{idCounter: newIDCounter()}
+	next.refuse.Store(5)
+	r := startReceiver(t, nopSettings(), testConfig(path), next, nil)
+	require.Eventually(t, func() bool { return len(next.snapshot()) >= n }, waitFor, 10*time.Millisecond)
+	shutdownWithin(t, r, context.Background())
+	assertOnce(t, n, next.snapshot())
 }

@@ -283,17 +283,26 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 		return nil // all of them were delivered before a restart
 	}
 	backoff := 10 * time.Millisecond
+	refusals := 0
 	for {
+		// Each try gets its own copy: a consumer that refuses may already
+		// have taken records out of what it was given.
+		try := plog.NewLogs()
+		logs.CopyTo(try)
 		obsCtx := r.obs.StartLogsOp(ctx)
-		err := r.next.ConsumeLogs(obsCtx, logs)
+		err := r.next.ConsumeLogs(obsCtx, try)
 		r.obs.EndLogsOp(obsCtx, r.cfg.Format, n, err)
 		if err == nil {
 			for o, c := range outcomes {
 				r.tb.K8s502ReceiverRecordsEmitted.Add(ctx, c, outcomeSets[o])
 			}
 			r.recordDelivered(ctx, ids)
+			if refusals > 0 {
+				r.set.Logger.Info("next consumer accepted records again", zap.Int("records", n), zap.Int("refusals", refusals))
+			}
 			return nil
 		}
+		refusals++
 		if consumererror.IsPermanent(err) {
 			r.set.Logger.Error("next consumer refused records permanently; dropping them", zap.Int("records", n), zap.Error(err))
 			return err
