@@ -95,6 +95,8 @@ lint:
 	fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/e2e/... ./processor/correlate502processor/internal/kube/
+	$(GO) vet -tags chaos ./test/chaos/
+	$(GO) vet -tags storm ./test/storm/
 
 .PHONY: bench
 # The receiver (hot path and whole component) and the stock filelog pipeline
