@@ -67,6 +67,9 @@ service:
   pipelines:
     logs:
       exporters: [otlp_http, debug]
+  telemetry:
+    logs:
+      level: info   # the debug exporter prints through the collector's log
 `
 
 func run(o options) error {
