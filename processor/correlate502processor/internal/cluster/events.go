@@ -40,10 +40,14 @@ func (s *Store) AddEventV1(e *eventsv1.Event) {
 // Events returns the events about the object kind ns/name (any kind when
 // kind is empty) whose span [FirstTime, Time] overlaps [from, to], ordered
 // by Time.
-func (s *Store) Events(ns, kind, name string, from, to time.Time) []Event {
+//
+// The events are the store's own: never changed after they are stored (a
+// newer version of an event replaces it), so callers read them without a
+// copy and must not write to them.
+func (s *Store) Events(ns, kind, name string, from, to time.Time) []*Event {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []Event
+	var out []*Event
 	for _, e := range s.eventsByObj[nsName{ns, name}] {
 		if kind != "" && e.Kind != kind {
 			continue
@@ -52,9 +56,9 @@ func (s *Store) Events(ns, kind, name string, from, to time.Time) []Event {
 		if e.Time.Before(from) || start.After(to) {
 			continue
 		}
-		out = append(out, *e)
+		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b Event) int {
+	slices.SortFunc(out, func(a, b *Event) int {
 		if c := a.Time.Compare(b.Time); c != 0 {
 			return c
 		}
@@ -128,17 +132,21 @@ func (s *Store) addEvent(e Event) {
 			strconv.FormatInt(firstNonZero(e.FirstTime, e.Time).UnixNano(), 10)}, "/")
 	}
 	if old := s.events[e.Key]; old != nil {
-		first := earliest(old.FirstTime, e.FirstTime)
+		// Copy on write: Events hands out the stored pointers, so a stored
+		// event is never changed in place; a newer version replaces it.
+		next := *old
 		if e.Time.After(old.Time) || (e.Time.Equal(old.Time) && e.Count > old.Count) {
-			if e.Namespace != old.Namespace || e.Name != old.Name {
-				s.unindexEvent(old)
-				*old = e
-				s.indexEvent(old)
-			} else {
-				*old = e
-			}
+			next = e
 		}
-		old.FirstTime = first
+		next.FirstTime = earliest(old.FirstTime, e.FirstTime)
+		if next == *old {
+			return
+		}
+		s.unindexEvent(old)
+		p := new(Event)
+		*p = next
+		s.events[e.Key] = p
+		s.indexEvent(p)
 		return
 	}
 	p := new(Event)

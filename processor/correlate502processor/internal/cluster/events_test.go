@@ -121,7 +121,7 @@ func TestEventsDedupeAndRange(t *testing.T) {
 	s.AddEvent(Event{Time: at(100), Namespace: "shop", Kind: "Deployment", Name: "web-1", Reason: "ScalingReplicaSet"})
 
 	assert.Equal(t, 4, s.Stats()["events"])
-	reasons := func(evs []Event) []string {
+	reasons := func(evs []*Event) []string {
 		var out []string
 		for _, e := range evs {
 			out = append(out, e.Reason)
