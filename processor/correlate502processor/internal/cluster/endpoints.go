@@ -74,20 +74,22 @@ func (s *Store) DeleteEndpointSlice(es *discoveryv1.EndpointSlice, seen time.Tim
 
 // Endpoints returns the Service's addresses as they were at at, by IP then
 // pod. One IP appears twice only when two pods share it (see Ports).
-func (s *Store) Endpoints(ns, service string, at time.Time) []EndpointState {
+//
+// The states are the store's own: recorded states are never changed in
+// place (a change appends a new one), so they are handed out without a copy
+// and callers must only read them.
+func (s *Store) Endpoints(ns, service string, at time.Time) []*EndpointState {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	hists := s.endpoints[nsName{ns, service}]
-	out := make([]EndpointState, 0, len(hists))
+	out := make([]*EndpointState, 0, len(hists))
 	for _, hist := range hists {
 		i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
 		if ok && !hist[i].gone {
-			// Ports is shared, not copied: recorded states are never
-			// changed in place, and callers only read them.
-			out = append(out, hist[i].state)
+			out = append(out, &hist[i].state)
 		}
 	}
-	slices.SortFunc(out, func(a, b EndpointState) int {
+	slices.SortFunc(out, func(a, b *EndpointState) int {
 		return cmp.Or(strings.Compare(a.IP, b.IP), strings.Compare(a.Pod, b.Pod))
 	})
 	return out

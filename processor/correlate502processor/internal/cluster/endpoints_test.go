@@ -10,7 +10,7 @@ import (
 )
 
 // epSummary renders an endpoint as ip:flags so tables stay short.
-func epSummary(eps []EndpointState) []string {
+func epSummary(eps []*EndpointState) []string {
 	var out []string
 	for _, e := range eps {
 		s := e.IP + ":"
@@ -60,7 +60,7 @@ func TestEndpointsHistory(t *testing.T) {
 		assert.Equal(t, tc.want, epSummary(s.Endpoints("shop", "cart", tc.at)), "at %v", tc.at.Sub(t0))
 	}
 	eps := s.Endpoints("shop", "cart", at(45))
-	assert.Equal(t, EndpointState{IP: "10.0.0.2", Pod: "cart-2", Node: "node-a", Serving: true, Terminating: true, Since: at(30)}, eps[1])
+	assert.Equal(t, EndpointState{IP: "10.0.0.2", Pod: "cart-2", Node: "node-a", Serving: true, Terminating: true, Since: at(30)}, *eps[1])
 	assert.Empty(t, s.Endpoints("shop", "nope", at(45)))
 }
 

@@ -99,7 +99,7 @@ type judge struct {
 	// eps caches the endpoints of Service epsOf (namespace, name) at the
 	// request's time: several rules ask, and the store builds and sorts
 	// them on each call.
-	eps      []cluster.EndpointState
+	eps      []*cluster.EndpointState
 	epsOf    [2]string
 	epsKnown bool
 }
@@ -186,7 +186,7 @@ func (j *judge) evidence(format string, args ...any) {
 
 // endpoints returns Service ns/name's endpoints at the request's time. The
 // result is shared between rules: read it, never change it.
-func (j *judge) endpoints(ns, name string) []cluster.EndpointState {
+func (j *judge) endpoints(ns, name string) []*cluster.EndpointState {
 	if key := [2]string{ns, name}; !j.epsKnown || j.epsOf != key {
 		j.eps, j.epsOf, j.epsKnown = j.s.Endpoints(ns, name, j.f.Time), key, true
 	}
@@ -284,7 +284,7 @@ func (j *judge) judgeGroup(named string) {
 		return
 	}
 	eps := j.endpoints(j.svc.ns, j.svc.name)
-	why := func(e cluster.EndpointState) string {
+	why := func(e *cluster.EndpointState) string {
 		switch {
 		case named == "":
 			return fmt.Sprintf("%s used no server of service %s/%s (none was usable)", j.gatewayName(), j.svc.ns, j.svc.name)
@@ -293,7 +293,7 @@ func (j *judge) judgeGroup(named string) {
 		}
 		return fmt.Sprintf("nginx found no live peer in upstream group %q (every endpoint of service %s/%s had failed)", named, j.svc.ns, j.svc.name)
 	}
-	pick := func(e cluster.EndpointState, reason string) bool {
+	pick := func(e *cluster.EndpointState, reason string) bool {
 		pod, ok := j.s.Pod(j.svc.ns, e.Pod)
 		if !ok {
 			return false
