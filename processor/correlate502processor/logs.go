@@ -186,14 +186,15 @@ func (p *logsProcessor) releaseDue(ctx context.Context, now time.Time, all bool)
 			if len(due) == 0 {
 				return nil
 			}
-			ld = plog.NewLogs()
+			m := newMerger()
 			for _, b := range due {
 				part, err := p.q.Records(ctx, b)
 				if err != nil {
 					return err
 				}
-				part.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+				m.add(part)
 			}
+			ld = m.out
 			// Judged once: a refused send is retried with the same records,
 			// so incidents count each request once.
 			p.c.judgeAll(ctx, ld, p)
