@@ -200,8 +200,13 @@ func (p *logsProcessor) releaseDue(ctx context.Context, now time.Time, all bool)
 			p.c.judgeAll(ctx, ld, p)
 			p.inflight, p.inflightLogs = due, ld
 		}
-		send := plog.NewLogs()
-		ld.CopyTo(send) // the next consumer may take the Logs even when it refuses
+		send := ld
+		if p.next.Capabilities().MutatesData {
+			// It may change the Logs even when it refuses; a retry must
+			// send the records as judged.
+			send = plog.NewLogs()
+			ld.CopyTo(send)
+		}
 		if err := p.next.ConsumeLogs(ctx, send); err != nil {
 			return err
 		}

@@ -123,15 +123,9 @@ exporters:
     retry_on_failure:
       enabled: true
       max_elapsed_time: 0
+    # As the shipped gateway: correlate502's storage is the queue.
     sending_queue:
-      enabled: true
-      storage: file_storage
-      sizer: items
-      queue_size: 400000
-      batch:
-        flush_timeout: 200ms
-        min_size: 4096
-        max_size: 16384
+      enabled: false
 extensions:
   file_storage:
     directory: ${env:STORM_STORAGE}
