@@ -170,6 +170,22 @@ func TestScenarios(t *testing.T) {
 			rem := field(schema.Remediation)
 			assertContainsAll(t, rem, s.remediation(s), "k8s502.remediation")
 			t.Logf("%s: %s (%s)\n  remediation: %s\n  evidence: %s", s.name, field(schema.Cause), field(schema.CauseConfidence), rem, field(schema.Evidence))
+
+			// The request's incident: a record of its own with the same
+			// diagnosis, counting this one request.
+			id := field(schema.IncidentID)
+			require.NotEmpty(t, id, "the request record names its incident")
+			inc := fieldOf(oneRecord(t, vl, fmt.Sprintf("%s:=%q %s:=%q %s:=%q", schema.EventName, schema.EventNameIncident,
+				schema.IncidentID, id, schema.IncidentState, schema.IncidentStateOpen), schema.IncidentID, id))
+			assert.Equal(t, s.cause, inc(schema.Cause))
+			assert.Equal(t, s.pod(s), inc(schema.TargetPod))
+			assert.Equal(t, "1", inc(schema.IncidentCount))
+			assert.Contains(t, inc(schema.IncidentSamples), "scenario-"+s.name)
+			if s.name == "crash" {
+				// The timeline holds the real pod's termination, from the
+				// status the API server served.
+				assertContainsAll(t, inc(schema.IncidentTimeline), []string{"terminated OOMKilled (exit 137)", s.backend.pod.Name}, "k8s502.incident.timeline")
+			}
 		})
 	}
 }
