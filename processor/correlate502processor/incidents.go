@@ -55,17 +55,18 @@ func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Fac
 }
 
 // appendIncidents adds one record per incident to ld, under the resource of
-// the gateway that saw its first request.
-func (c *correlator) appendIncidents(ld plog.Logs, incs []*incident.Incident, state string, now time.Time) {
+// the gateway that saw its first request: its closing record when the
+// tracker closed it, else its opening one.
+func (c *correlator) appendIncidents(ld plog.Logs, incs []*incident.Incident, now time.Time) {
 	for _, inc := range incs {
 		v, ok := c.incidentInfo.Load(inc.ID)
 		if !ok {
 			continue
 		}
 		info := v.(*incidentState)
-		st := state
-		if inc.Count > 0 && st == "" {
-			st = schema.IncidentStateOpen
+		st := schema.IncidentStateOpen
+		if inc.Closed {
+			st = schema.IncidentStateClosed
 		}
 		rl := ld.ResourceLogs().AppendEmpty()
 		info.resource.CopyTo(rl.Resource().Attributes())
@@ -196,12 +197,6 @@ func oneLine(s string) string {
 	return s
 }
 
-// incidentClosed reports whether the tracker no longer holds inc open (it
-// was closed to make room or by an idle gap, not just opened).
-func (c *correlator) incidentClosed(inc *incident.Incident) bool {
-	return inc.Closed
-}
-
 // closeIdle sends the closing record of every incident idle for
 // incidents.idle (all of them at shutdown) to the pipeline it came through.
 // A closing record its pipeline refuses is logged and dropped: the incident's
@@ -217,7 +212,7 @@ func (c *correlator) closeIdle(now time.Time, all bool, ctxOf func(*logsProcesso
 	}
 	for p, incs := range byOwner {
 		ld := plog.NewLogs()
-		c.appendIncidents(ld, incs, schema.IncidentStateClosed, now)
+		c.appendIncidents(ld, incs, now)
 		if p == nil || ld.LogRecordCount() == 0 {
 			continue
 		}

@@ -241,13 +241,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 			}
 		}
 	}
-	for _, inc := range incs {
-		state := schema.IncidentStateOpen
-		if inc.Count > 0 && c.incidentClosed(inc) {
-			state = schema.IncidentStateClosed
-		}
-		c.appendIncidents(ld, []*incident.Incident{inc}, state, now)
-	}
+	c.appendIncidents(ld, incs, now)
 	for cause, n := range causes {
 		c.tb.Correlate502RecordsAnnotated.Add(ctx, n, metric.WithAttributes(attribute.String("cause", cause)))
 	}

@@ -58,9 +58,6 @@ type Stats struct {
 	Duplicates int64 // records dropped because their identity was seen
 	Refused    int64 // batches refused because MaxRecords was reached
 	Restored   int   // records found in storage at start
-	// LateRecorded counts released batches whose release was written only
-	// on a later try (storage refused the first: a full disk).
-	LateRecorded int64
 }
 
 // Queue is a FIFO of batches. Not safe for concurrent use.
@@ -257,10 +254,6 @@ func (q *Queue) record(ctx context.Context) error {
 	if len(q.unrecorded) == 0 {
 		return nil
 	}
-	late := 0
-	if len(q.unrecorded) > 1 {
-		late = len(q.unrecorded) - 1
-	}
 	next := q.meta
 	var ops []*storage.Operation
 	for _, r := range q.unrecorded {
@@ -277,6 +270,5 @@ func (q *Queue) record(ctx context.Context) error {
 	}
 	q.meta = next
 	q.unrecorded = q.unrecorded[:0]
-	q.stats.LateRecorded += int64(late)
 	return nil
 }
