@@ -2,9 +2,8 @@ package record
 
 import (
 	"encoding/hex"
-	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
@@ -81,19 +80,16 @@ func (h *hash128) hex() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// streams caches stream names by path: a handful of files, millions of
-// lines.
-var streams sync.Map
-
 // stream names a file's log stream by its two parent directories
 // ("<ns>_<pod>_<uid>/<container>" under /var/log/pods): the same whatever
 // the node's mount point, and whatever the file is called after rotation.
+// The paths come clean from fileconsumer's glob, so slicing at '/' is
+// enough; it allocates nothing and needs no cache.
 func stream(path string) string {
-	if v, ok := streams.Load(path); ok {
-		return v.(string)
+	dir := path[:max(strings.LastIndexByte(path, '/'), 0)]
+	i := strings.LastIndexByte(dir, '/')
+	if i < 0 {
+		return dir
 	}
-	dir := filepath.Dir(path)
-	s := filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir))
-	streams.Store(path, s)
-	return s
+	return dir[strings.LastIndexByte(dir[:i], '/')+1:]
 }
