@@ -14,12 +14,10 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
-
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
 )
 
 // refusing refuses every batch while refuse is set, and counts what it
@@ -106,20 +104,11 @@ func failedWithID(ts time.Time, ids ...string) plog.Logs {
 	return ld
 }
 
-type extHost map[component.ID]component.Component
-
-func (h extHost) GetExtensions() map[component.ID]component.Component { return h }
-
-func startStorage(t *testing.T, dir string) (extHost, component.ID, func()) {
+func startStorage(t *testing.T, dir string) (teststorage.Host, component.ID, func()) {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
 	id := component.MustNewID("file_storage")
-	ext, err := f.Create(context.Background(), extension.Settings{ID: id, TelemetrySettings: componenttest.NewNopTelemetrySettings(), BuildInfo: component.NewDefaultBuildInfo()}, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	return extHost{id: ext}, id, func() { require.NoError(t, ext.Shutdown(context.Background())) }
+	host, stop := teststorage.Start(t, id, dir)
+	return host, id, stop
 }
 
 // A next consumer that refuses (full queue, memory_limiter) keeps records

@@ -3,8 +3,6 @@ package k8s502receiver
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,25 +12,9 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
 )
-
-// killedCopy copies a storage directory as a killed collector leaves it:
-// file_storage writes through the page cache, so what was committed is in
-// the file and nothing else is. Tests take the copy while the receiver runs
-// and restart from the copy, never from a graceful Shutdown.
-func killedCopy(t *testing.T, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	entries, err := os.ReadDir(from)
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(to, e.Name()), b, 0o600))
-	}
-	return to
-}
 
 // The checkpoint rule: the offset may pass a line whose record is not
 // delivered only if the line is written with it. Failed access lines that
@@ -57,7 +39,7 @@ func TestKilledWhileLinesWaitInTheJoin(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return r1.(*k8s502Receiver).heldLines.Load() == n
 	}, waitFor, 5*time.Millisecond, "a checkpoint carrying the held lines")
-	killed := killedCopy(t, storageDir)
+	killed := teststorage.KilledCopy(t, storageDir)
 	assert.Empty(t, first.snapshot(), "nothing was delivered before the kill")
 	shutdownWithin(t, r1, context.Background())
 	stopStorage()
@@ -100,7 +82,7 @@ func TestKilledMidStream(t *testing.T) {
 			t.Fatal("the receiver never stalled")
 		}
 		// The stalled batch is not accepted: the kill happens now.
-		killed := killedCopy(t, storageDir)
+		killed := teststorage.KilledCopy(t, storageDir)
 		before := first.snapshot()
 		require.NotEmpty(t, before)
 		require.Less(t, len(before), n)

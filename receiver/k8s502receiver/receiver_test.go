@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -21,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
@@ -31,6 +29,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadatatest"
 )
@@ -184,24 +183,12 @@ func TestLifecycleTwice(t *testing.T) {
 	}
 }
 
-// storageHost offers extensions to the receiver, as the collector does.
-type storageHost map[component.ID]component.Component
-
-func (h storageHost) GetExtensions() map[component.ID]component.Component { return h }
-
 var storageID = component.MustNewIDWithName("file_storage", "k8s502")
 
 // startFileStorage runs the real file_storage extension on dir.
-func startFileStorage(t *testing.T, dir string) (storageHost, func()) {
+func startFileStorage(t *testing.T, dir string) (teststorage.Host, func()) {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	set := extension.Settings{ID: storageID, TelemetrySettings: componenttest.NewNopTelemetrySettings(), BuildInfo: component.NewDefaultBuildInfo()}
-	ext, err := f.Create(context.Background(), set, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	return storageHost{storageID: ext}, func() { require.NoError(t, ext.Shutdown(context.Background())) }
+	return teststorage.Start(t, storageID, dir)
 }
 
 // finalFlush marks the context of Shutdown, so stallingConsumer lets the

@@ -3,21 +3,17 @@ package pending
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
 )
 
 // records makes a Logs with one k8s502 record per id.
@@ -34,39 +30,11 @@ func records(ids ...string) plog.Logs {
 
 func idsIn(ld plog.Logs) []string { return idsOf(ld) }
 
-// openStorage runs the real file_storage extension on dir and returns a
-// client; close stops both.
+// openStorage runs the real file_storage extension on dir and returns the
+// processor's client; close stops both.
 func openStorage(t *testing.T, dir string) (storage.Client, func()) {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	id := component.MustNewID("file_storage")
-	ext, err := f.Create(context.Background(), extension.Settings{ID: id, TelemetrySettings: componenttest.NewNopTelemetrySettings(), BuildInfo: component.NewDefaultBuildInfo()}, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	client, err := ext.(storage.Extension).GetClient(context.Background(), component.KindProcessor, component.MustNewID("correlate502"), "logs")
-	require.NoError(t, err)
-	return client, func() {
-		require.NoError(t, client.Close(context.Background()))
-		require.NoError(t, ext.Shutdown(context.Background()))
-	}
-}
-
-// copyDir copies the storage directory as a killed process leaves it: what
-// was written is in the file (file_storage writes through the page cache),
-// nothing else is.
-func copyDir(t *testing.T, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	entries, err := os.ReadDir(from)
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(to, e.Name()), b, 0o600))
-	}
-	return to
+	return teststorage.Client(t, dir, component.KindProcessor, component.MustNewID("correlate502"), "logs")
 }
 
 func TestMemoryQueueFIFOAndDue(t *testing.T) {
@@ -128,7 +96,7 @@ func TestDurableRestoreAfterKill(t *testing.T) {
 	require.NoError(t, q.Add(ctx, records("d", "e"), t0))
 	b := q.Next(t0.Add(time.Hour), false)
 	require.NoError(t, q.Done(ctx, b)) // a, b released
-	killed := copyDir(t, dir)
+	killed := teststorage.KilledCopy(t, dir)
 	closeStorage()
 
 	client2, closeStorage2 := openStorage(t, killed)
