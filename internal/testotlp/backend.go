@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,10 +29,14 @@ type Backend struct {
 	accepted atomic.Int64 // export requests answered 200
 	refused  atomic.Int64 // export requests answered 503
 
-	mu     sync.Mutex
-	counts map[string]int // k8s502.request.id -> arrivals
-	noID   int            // k8s502 records without a request id
-	judged int            // k8s502 records that carry k8s502.cause
+	mu       sync.Mutex
+	counts   map[string]int    // k8s502.request.id -> arrivals
+	causes   map[string]string // k8s502.request.id -> k8s502.cause of its latest arrival
+	noID     int               // k8s502 records without a request id
+	judged   int               // k8s502 records that carry k8s502.cause
+	unjudged int               // k8s502 records released unjudged (their evidence names max_pending)
+	records  int               // k8s502 records, all arrivals
+	bytes    int64             // request bodies accepted, uncompressed
 }
 
 // Start serves on a free loopback port until the test ends. Any path that
@@ -40,7 +45,7 @@ type Backend struct {
 // no change but its base URL.
 func Start(t testing.TB) *Backend {
 	t.Helper()
-	b := &Backend{counts: map[string]int{}}
+	b := &Backend{counts: map[string]int{}, causes: map[string]string{}}
 	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
 	t.Cleanup(b.srv.Close)
 	return b
@@ -82,7 +87,7 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	b.count(req)
+	b.count(req, len(body))
 	b.accepted.Add(1)
 	out, _ := plogotlp.NewExportResponse().MarshalProto()
 	w.Header().Set("Content-Type", "application/x-protobuf")
@@ -108,9 +113,10 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // count records every k8s502 record (one with k8s502.outcome) of req.
-func (b *Backend) count(req plogotlp.ExportRequest) {
+func (b *Backend) count(req plogotlp.ExportRequest, size int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.bytes += int64(size)
 	rls := req.Logs().ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -121,8 +127,13 @@ func (b *Backend) count(req plogotlp.ExportRequest) {
 				if _, ok := attrs.Get(schema.Outcome); !ok {
 					continue // not a failed-request record (e.g. a Kubernetes event)
 				}
-				if _, ok := attrs.Get(schema.Cause); ok {
+				b.records++
+				cause, judged := attrs.Get(schema.Cause)
+				if judged {
 					b.judged++
+				}
+				if ev, ok := attrs.Get(schema.Evidence); ok && strings.Contains(ev.AsString(), "max_pending") {
+					b.unjudged++
 				}
 				id, ok := attrs.Get(schema.RequestID)
 				if !ok || id.Str() == "" {
@@ -130,6 +141,9 @@ func (b *Backend) count(req plogotlp.ExportRequest) {
 					continue
 				}
 				b.counts[id.Str()]++
+				if judged {
+					b.causes[id.Str()] = cause.Str()
+				}
 			}
 		}
 	}
@@ -137,22 +151,39 @@ func (b *Backend) count(req plogotlp.ExportRequest) {
 
 // Tally is what arrived so far.
 type Tally struct {
-	Counts   map[string]int // k8s502.request.id -> arrivals
-	NoID     int            // k8s502 records without a request id (an error line that lost its access line)
-	Judged   int            // k8s502 records with k8s502.cause
-	Accepted int64          // export requests accepted
-	Refused  int64          // export requests refused during an outage
+	Counts   map[string]int    // k8s502.request.id -> arrivals
+	Causes   map[string]string // k8s502.request.id -> k8s502.cause of its latest arrival
+	NoID     int               // k8s502 records without a request id (an error line that lost its access line)
+	Judged   int               // k8s502 records with k8s502.cause
+	Unjudged int               // k8s502 records released unjudged (evidence naming max_pending)
+	Records  int               // k8s502 records, all arrivals
+	Bytes    int64             // accepted request bodies, uncompressed
+	Accepted int64             // export requests accepted
+	Refused  int64             // export requests refused during an outage
+}
+
+// Repeats is how many arrivals were a request id's second or later.
+func (t Tally) Repeats() int {
+	n := 0
+	for _, c := range t.Counts {
+		n += max(c-1, 0)
+	}
+	return n
 }
 
 // Tally copies the counters.
 func (b *Backend) Tally() Tally {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	c := make(map[string]int, len(b.counts))
-	for k, v := range b.counts {
-		c[k] = v
-	}
-	return Tally{Counts: c, NoID: b.noID, Judged: b.judged, Accepted: b.accepted.Load(), Refused: b.refused.Load()}
+	return Tally{Counts: maps.Clone(b.counts), Causes: maps.Clone(b.causes), NoID: b.noID, Judged: b.judged,
+		Unjudged: b.unjudged, Records: b.records, Bytes: b.bytes, Accepted: b.accepted.Load(), Refused: b.refused.Load()}
+}
+
+// Records is how many k8s502 records arrived so far, repeats included.
+func (b *Backend) Records() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.records
 }
 
 // Has reports how many of ids arrived at least once.

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -171,13 +172,13 @@ func procUsage(t *testing.T, pid int) usage {
 	return u
 }
 
-// run replays n copies and returns the causes by request id and what the
+// run replays n copies and returns what reached the backend and what the
 // collector used.
-func run(t *testing.T, n int) (map[string]string, *backend, usage) {
+func run(t *testing.T, n int) (testotlp.Tally, usage) {
 	t.Helper()
 	bin := collectorBinary(t)
 	logs := writeStorm(t, t.TempDir(), n)
-	be := startBackend(t)
+	be := testotlp.Start(t)
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(config), 0o600))
 	snapshot, err := filepath.Abs("../../examples/demo/cluster-snapshot.yaml")
@@ -185,7 +186,7 @@ func run(t *testing.T, n int) (map[string]string, *backend, usage) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.url(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
+	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.URL(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
 	out, err := os.Create(filepath.Join(t.TempDir(), "collector.log"))
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = out, out
@@ -197,7 +198,7 @@ func run(t *testing.T, n int) (map[string]string, *backend, usage) {
 	last, stable := -1, 0
 	for time.Now().Before(deadline) {
 		time.Sleep(500 * time.Millisecond)
-		got := be.records()
+		got := be.Records()
 		if got == last && got > 0 {
 			stable++
 		} else {
@@ -209,17 +210,19 @@ func run(t *testing.T, n int) (map[string]string, *backend, usage) {
 			break
 		}
 	}
-	return be.causes(), be, u
+	return be.Tally(), u
 }
 
 func TestStorm(t *testing.T) {
-	base, _, _ := run(t, 1)
+	baseTally, _ := run(t, 1)
+	base := baseTally.Causes
 	require.NotEmpty(t, base)
 	n := copies()
-	got, be, u := run(t, n)
+	tally, u := run(t, n)
+	got := tally.Causes
 
 	perCopy := len(base)
-	total := be.records()
+	total := tally.Records
 	wrong, missing := 0, 0
 	for r := 0; r < n; r++ {
 		prefix := fmt.Sprintf("%05x", r)
@@ -241,22 +244,22 @@ func TestStorm(t *testing.T) {
 	t.Logf("storm: %d copies x %d failed requests with a request id", n, perCopy)
 	t.Logf("| | measured | goal |")
 	t.Logf("|---|---|---|")
-	t.Logf("| records out (with request id / without) | %d / %d | %d / - |", len(got), be.withoutID(), n*perCopy)
+	t.Logf("| records out (with request id / without) | %d / %d | %d / - |", len(got), tally.NoID, n*perCopy)
 	t.Logf("| judged with their original's cause | %d | all |", n*perCopy-wrong-missing)
 	t.Logf("| wrong cause / missing | %d / %d | 0 / 0 |", wrong, missing)
-	t.Logf("| released unjudged (cause unknown, max_pending) | %d | 0 |", be.unjudged())
-	t.Logf("| repeated records | %d | 0 |", be.repeats())
+	t.Logf("| released unjudged (cause unknown, max_pending) | %d | 0 |", tally.Unjudged)
+	t.Logf("| repeated records | %d | 0 |", tally.Repeats())
 	t.Logf("| collector CPU per 1,000 records | %.1f ms | <= 5 ms |", cpuPer1000)
 	t.Logf("| peak RSS | %d MiB | <= 256 MiB |", u.peakRSS>>20)
-	t.Logf("| bytes shipped per failed request (request_detail %s, uncompressed OTLP) | %d | - |", detail(), be.bytesIn()/int64(max(total, 1)))
+	t.Logf("| bytes shipped per failed request (request_detail %s, uncompressed OTLP) | %d | - |", detail(), tally.Bytes/int64(max(total, 1)))
 	if p := os.Getenv("K8S502_STORM_REPORT"); p != "" {
 		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d\n",
-			n, total, wrong, missing, be.unjudged(), be.repeats(), cpuPer1000, u.peakRSS>>20)), 0o644)
+			n, total, wrong, missing, tally.Unjudged, tally.Repeats(), cpuPer1000, u.peakRSS>>20)), 0o644)
 	}
 	assert.Zero(t, missing, "records missing")
 	assert.Zero(t, wrong, "records judged differently from their original")
-	assert.Zero(t, be.unjudged(), "records released unjudged")
-	assert.Zero(t, be.repeats(), "records delivered twice")
+	assert.Zero(t, tally.Unjudged, "records released unjudged")
+	assert.Zero(t, tally.Repeats(), "records delivered twice")
 	// CPU and peak RSS are reported, not asserted: both are above the goals
 	// of issue 10 (5 ms per 1,000 records, 256 MiB); see the README.
 }
