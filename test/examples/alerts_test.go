@@ -94,8 +94,11 @@ func checkRules(t *testing.T, file string, groups []ruleGroup) map[string]string
 	return exprs
 }
 
-func TestPrometheusRules(t *testing.T) {
-	path := examplePath(t, "alerts", "prometheus-rules.yaml")
+// checkPrometheusRule reads a PrometheusRule file strictly, checks its kind
+// and that its groups are named wantGroups, in order, and checks its rules
+// (checkRules), whose expressions it returns by rule name.
+func checkPrometheusRule(t *testing.T, path string, wantGroups []string) map[string]string {
+	t.Helper()
 	var pr struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -116,10 +119,15 @@ func TestPrometheusRules(t *testing.T) {
 	for _, g := range pr.Spec.Groups {
 		names = append(names, g.Name)
 	}
-	if want := []string{"k8s502.ingress", "k8s502.endpoints", "k8s502.workloads"}; !slices.Equal(names, want) {
-		t.Errorf("groups %v, want %v", names, want)
+	if !slices.Equal(names, wantGroups) {
+		t.Errorf("groups %v, want %v", names, wantGroups)
 	}
-	exprs := checkRules(t, path, pr.Spec.Groups)
+	return checkRules(t, path, pr.Spec.Groups)
+}
+
+func TestPrometheusRules(t *testing.T) {
+	path := examplePath(t, "alerts", "prometheus-rules.yaml")
+	exprs := checkPrometheusRule(t, path, []string{"k8s502.ingress", "k8s502.endpoints", "k8s502.workloads"})
 
 	// Each alert uses the metrics it is about; the NotReady one is written the right way.
 	for alert, must := range map[string][]string{

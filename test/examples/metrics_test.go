@@ -80,30 +80,7 @@ func connectorPromNames(t *testing.T) (metric string, labels map[string]string) 
 // connector's output gets in Prometheus.
 func TestMetricsConnectorRules(t *testing.T) {
 	path := examplePath(t, "alerts", "k8s502-metrics-rules.yaml")
-	var pr struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name      string            `json:"name"`
-			Namespace string            `json:"namespace"`
-			Labels    map[string]string `json:"labels"`
-		} `json:"metadata"`
-		Spec struct {
-			Groups []ruleGroup `json:"groups"`
-		} `json:"spec"`
-	}
-	readStrict(t, path, &pr)
-	if pr.APIVersion != "monitoring.coreos.com/v1" || pr.Kind != "PrometheusRule" {
-		t.Errorf("%s is a %s %s, want a monitoring.coreos.com/v1 PrometheusRule", path, pr.APIVersion, pr.Kind)
-	}
-	var names []string
-	for _, g := range pr.Spec.Groups {
-		names = append(names, g.Name)
-	}
-	if want := []string{"k8s502.metrics"}; !slices.Equal(names, want) {
-		t.Errorf("groups %v, want %v", names, want)
-	}
-	exprs := checkRules(t, path, pr.Spec.Groups)
+	exprs := checkPrometheusRule(t, path, []string{"k8s502.metrics"})
 
 	metric, labels := connectorPromNames(t)
 	label := func(attr string) string {
