@@ -176,15 +176,6 @@ func (q *Queue) dropSeen(ld plog.Logs) []string {
 	return ids
 }
 
-// Next returns the oldest batch if its wait is over (or if all is true),
-// without removing it: it leaves only through Done.
-func (q *Queue) Next(now time.Time, all bool) *Batch {
-	if due := q.Due(now, all, 1); len(due) > 0 {
-		return due[0]
-	}
-	return nil
-}
-
 // Due returns the oldest batches whose wait is over (all of them if all is
 // set), as many as fit in maxRecords (at least one), without removing them:
 // they leave, in this order, through Done.

@@ -37,6 +37,14 @@ func openStorage(t *testing.T, dir string) (storage.Client, func()) {
 	return teststorage.Client(t, dir, component.KindProcessor, component.MustNewID("correlate502"), "logs")
 }
 
+// next is the oldest due batch (any batch when all is set), or nil.
+func next(q *Queue, now time.Time, all bool) *Batch {
+	if due := q.Due(now, all, 1); len(due) > 0 {
+		return due[0]
+	}
+	return nil
+}
+
 func TestMemoryQueueFIFOAndDue(t *testing.T) {
 	ctx := context.Background()
 	q := New(Config{Wait: time.Second, MaxRecords: 10, MaxIDs: 10})
@@ -44,16 +52,16 @@ func TestMemoryQueueFIFOAndDue(t *testing.T) {
 	require.NoError(t, q.Add(ctx, records("a", "b"), t0))
 	require.NoError(t, q.Add(ctx, records("c"), t0.Add(500*time.Millisecond)))
 	assert.Equal(t, 3, q.Len())
-	assert.Nil(t, q.Next(t0.Add(999*time.Millisecond), false), "not due yet")
-	b := q.Next(t0.Add(time.Second), false)
+	assert.Nil(t, next(q, t0.Add(999*time.Millisecond), false), "not due yet")
+	b := next(q, t0.Add(time.Second), false)
 	require.NotNil(t, b)
 	ld, err := q.Records(ctx, b)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b"}, idsIn(ld))
-	assert.Same(t, b, q.Next(t0.Add(time.Second), false), "a batch stays first until Done")
+	assert.Same(t, b, next(q, t0.Add(time.Second), false), "a batch stays first until Done")
 	require.NoError(t, q.Done(ctx, b))
-	assert.Nil(t, q.Next(t0.Add(time.Second), false))
-	assert.NotNil(t, q.Next(t0, true), "all: due or not")
+	assert.Nil(t, next(q, t0.Add(time.Second), false))
+	assert.NotNil(t, next(q, t0, true), "all: due or not")
 	assert.Equal(t, 1, q.Len())
 }
 
@@ -65,7 +73,7 @@ func TestDuplicatesDropped(t *testing.T) {
 	t0 := time.Now()
 	require.NoError(t, q.Add(ctx, records("a", "b", "a"), t0))
 	require.NoError(t, q.Add(ctx, records("a", "c"), t0), "held a is dropped, c kept")
-	b := q.Next(t0.Add(time.Second), false)
+	b := next(q, t0.Add(time.Second), false)
 	require.NoError(t, q.Done(ctx, b))
 	require.NoError(t, q.Add(ctx, records("b"), t0), "released b is dropped")
 	assert.Equal(t, 1, q.Len(), "only c waits")
@@ -94,7 +102,7 @@ func TestDurableRestoreAfterKill(t *testing.T) {
 	require.NoError(t, q.Add(ctx, records("a", "b"), t0))
 	require.NoError(t, q.Add(ctx, records("c"), t0))
 	require.NoError(t, q.Add(ctx, records("d", "e"), t0))
-	b := q.Next(t0.Add(time.Hour), false)
+	b := next(q, t0.Add(time.Hour), false)
 	require.NoError(t, q.Done(ctx, b)) // a, b released
 	killed := teststorage.KilledCopy(t, dir)
 	closeStorage()
@@ -106,11 +114,11 @@ func TestDurableRestoreAfterKill(t *testing.T) {
 	require.NoError(t, q2.Restore(ctx, restart))
 	assert.Equal(t, 3, q2.Len(), "c, d and e were held")
 	assert.Equal(t, 3, q2.Stats().Restored)
-	assert.Nil(t, q2.Next(restart.Add(4*time.Second), false), "judged a full decision_wait after the restart")
+	assert.Nil(t, next(q2, restart.Add(4*time.Second), false), "judged a full decision_wait after the restart")
 	require.NoError(t, q2.Add(ctx, records("a", "c", "f"), restart), "a was released, c is held: only f is new")
 	assert.Equal(t, 4, q2.Len())
 	var got []string
-	for b := q2.Next(restart, true); b != nil; b = q2.Next(restart, true) {
+	for b := next(q2, restart, true); b != nil; b = next(q2, restart, true) {
 		ld, err := q2.Records(ctx, b)
 		require.NoError(t, err)
 		got = append(got, idsIn(ld)...)
@@ -130,7 +138,7 @@ func TestReleasedWindowBounded(t *testing.T) {
 	now := time.Now()
 	for i := range 5 {
 		require.NoError(t, q.Add(ctx, records(fmt.Sprintf("%d-a", i), fmt.Sprintf("%d-b", i)), now))
-		require.NoError(t, q.Done(ctx, q.Next(now, true)))
+		require.NoError(t, q.Done(ctx, next(q, now, true)))
 	}
 	assert.LessOrEqual(t, q.ids.count, 4)
 	require.NoError(t, q.Add(ctx, records("0-a"), now), "forgotten, so taken again")
