@@ -77,22 +77,69 @@ func (s *Store) DeleteEndpointSlice(es *discoveryv1.EndpointSlice, seen time.Tim
 //
 // The states are the store's own: recorded states are never changed in
 // place (a change appends a new one), so they are handed out without a copy
-// and callers must only read them.
+// and callers must only read them. The list itself is shared (see
+// endpointsCache): callers must not reorder or append to it.
 func (s *Store) Endpoints(ns, service string, at time.Time) []*EndpointState {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	hists := s.endpoints[nsName{ns, service}]
-	out := make([]*EndpointState, 0, len(hists))
-	for _, hist := range hists {
-		i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
-		if ok && !hist[i].gone {
-			out = append(out, &hist[i].state)
+	svc := nsName{ns, service}
+	if list, ok := s.epCache.get(svc, at); ok {
+		return list
+	}
+	snap := snapAt(s.endpoints[svc], s.endpointKeys[svc], at)
+	s.epCache.put(svc, snap)
+	return snap.list
+}
+
+// EndpointsOfIP is Endpoints restricted to one IP: normally one state, two
+// when pods share the IP. It allocates only for what it returns.
+func (s *Store) EndpointsOfIP(ns, service, ip string, at time.Time) []*EndpointState {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	svc := nsName{ns, service}
+	hists, keys := s.endpoints[svc], s.endpointKeys[svc]
+	i, _ := slices.BinarySearchFunc(keys, endpointKey{ip: ip}, compareEndpointKeys)
+	var out []*EndpointState
+	for ; i < len(keys) && keys[i].ip == ip; i++ {
+		if st := stateAt(hists[keys[i]], at); st != nil {
+			out = append(out, st)
 		}
 	}
-	slices.SortFunc(out, func(a, b *EndpointState) int {
-		return cmp.Or(strings.Compare(a.IP, b.IP), strings.Compare(a.Pod, b.Pod))
-	})
 	return out
+}
+
+// stateAt is an address's state at at, nil when it was in no slice then.
+func stateAt(hist []endpointEntry, at time.Time) *EndpointState {
+	i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
+	if !ok || hist[i].gone {
+		return nil
+	}
+	return &hist[i].state
+}
+
+func compareEndpointKeys(a, b endpointKey) int {
+	return cmp.Or(strings.Compare(a.ip, b.ip), strings.Compare(a.pod, b.pod))
+}
+
+// addEndpointKey and dropEndpointKey keep endpointKeys in step with the
+// histories' keys.
+func (s *Store) addEndpointKey(svc nsName, k endpointKey) {
+	keys := s.endpointKeys[svc]
+	if i, found := slices.BinarySearchFunc(keys, k, compareEndpointKeys); !found {
+		s.endpointKeys[svc] = slices.Insert(keys, i, k)
+	}
+}
+
+func (s *Store) dropEndpointKey(svc nsName, k endpointKey) {
+	keys := s.endpointKeys[svc]
+	if i, found := slices.BinarySearchFunc(keys, k, compareEndpointKeys); found {
+		keys = slices.Delete(keys, i, i+1)
+	}
+	if len(keys) == 0 {
+		delete(s.endpointKeys, svc)
+		return
+	}
+	s.endpointKeys[svc] = keys
 }
 
 func sliceService(es *discoveryv1.EndpointSlice) nsName {
@@ -156,12 +203,12 @@ func (s *Store) refreshEndpoints(svc nsName, ips map[string]struct{}, seen time.
 	for k := range hist {
 		if _, affected := ips[k.ip]; affected {
 			if _, present := now[k]; !present {
-				s.recordEndpoint(hist, k, EndpointState{IP: k.ip, Pod: k.pod}, true, seen)
+				s.recordEndpoint(svc, hist, k, EndpointState{IP: k.ip, Pod: k.pod}, true, seen)
 			}
 		}
 	}
 	for k, st := range now {
-		s.recordEndpoint(hist, k, st, false, seen)
+		s.recordEndpoint(svc, hist, k, st, false, seen)
 	}
 	if len(hist) == 0 {
 		delete(s.endpoints, svc)
@@ -170,7 +217,7 @@ func (s *Store) refreshEndpoints(svc nsName, ips map[string]struct{}, seen time.
 
 // recordEndpoint appends st to the address's history when it differs from
 // the last state.
-func (s *Store) recordEndpoint(hist map[endpointKey][]endpointEntry, k endpointKey, st EndpointState, gone bool, seen time.Time) {
+func (s *Store) recordEndpoint(svc nsName, hist map[endpointKey][]endpointEntry, k endpointKey, st EndpointState, gone bool, seen time.Time) {
 	entries := hist[k]
 	since := seen
 	if n := len(entries); n > 0 {
@@ -181,9 +228,12 @@ func (s *Store) recordEndpoint(hist map[endpointKey][]endpointEntry, k endpointK
 		since = notBefore(since, last.state.Since)
 	} else if gone {
 		return
+	} else {
+		s.addEndpointKey(svc, k)
 	}
 	st.Since = since
 	hist[k] = append(entries, endpointEntry{state: st, gone: gone})
+	s.epCache.forget(svc)
 }
 
 func slicePorts(es *discoveryv1.EndpointSlice) []int32 {
@@ -240,11 +290,13 @@ func sameEndpoint(a, b EndpointState) bool {
 // pruneEndpoints drops states superseded before cutoff, and addresses gone
 // since before cutoff.
 func (s *Store) pruneEndpoints(cutoff time.Time) {
+	s.epCache.clear()
 	for svc, hist := range s.endpoints {
 		for k, entries := range hist {
 			entries = pruneHistory(entries, cutoff, func(e endpointEntry) time.Time { return e.state.Since })
 			if len(entries) == 1 && entries[0].gone && entries[0].state.Since.Before(cutoff) {
 				delete(hist, k)
+				s.dropEndpointKey(svc, k)
 				continue
 			}
 			hist[k] = entries

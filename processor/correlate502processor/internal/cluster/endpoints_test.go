@@ -107,3 +107,28 @@ func TestEndpointsSharedIPByPort(t *testing.T) {
 	assert.Equal(t, []string{"127.0.0.1:RS"}, epSummary(s.Endpoints("shop", "orders", at(11))))
 	assert.Len(t, s.Endpoints("shop", "orders", at(9)), 2)
 }
+
+// The cached list must be the list of the asked time whatever was asked
+// before, and a change must replace it: asked out of order, every answer is
+// the uncached one, and a slice update after a question is seen.
+func TestEndpointsCacheHoldsOnlyBetweenChanges(t *testing.T) {
+	s := NewStore(time.Hour)
+	ready := func(ip, pod string) epOpt { return epOpt{ip: ip, ready: true, serving: true, pod: pod} }
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"), ready("10.0.0.2", "cart-2")), at(0))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1")), at(30))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.1", "cart-1"), ready("10.0.0.3", "cart-3")), at(60))
+	uncached := func(sec int) []string {
+		return epSummary(snapAt(s.endpoints[nsName{"shop", "cart"}], s.endpointKeys[nsName{"shop", "cart"}], at(sec)).list)
+	}
+	for _, sec := range []int{45, 10, 59, 60, 29, 30, -5, 0, 100, 31, 61} {
+		assert.Equal(t, uncached(sec), epSummary(s.Endpoints("shop", "cart", at(sec))), "at %d", sec)
+	}
+	assert.Equal(t, []string{"10.0.0.1:RS", "10.0.0.3:RS"}, epSummary(s.Endpoints("shop", "cart", at(100))))
+	s.UpsertEndpointSlice(mkSlice("shop", "cart-abc", "cart", ready("10.0.0.3", "cart-3")), at(90))
+	assert.Equal(t, []string{"10.0.0.3:RS"}, epSummary(s.Endpoints("shop", "cart", at(100))), "a change after the question")
+	assert.Equal(t, []string{"10.0.0.1:RS", "10.0.0.3:RS"}, epSummary(s.Endpoints("shop", "cart", at(89))))
+
+	assert.Equal(t, []string{"10.0.0.2:RS"}, epSummary(s.EndpointsOfIP("shop", "cart", "10.0.0.2", at(10))))
+	assert.Empty(t, s.EndpointsOfIP("shop", "cart", "10.0.0.2", at(30)))
+	assert.Empty(t, s.EndpointsOfIP("shop", "cart", "10.0.0.9", at(30)))
+}

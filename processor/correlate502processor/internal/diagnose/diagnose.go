@@ -346,8 +346,8 @@ func (j *judge) podForEndpoint(ip string) (*cluster.PodInfo, bool) {
 		return nil, false
 	}
 	var byIP *cluster.PodInfo
-	for _, e := range j.endpoints(j.svc.ns, j.svc.name) {
-		if e.IP != ip || e.Pod == "" {
+	for _, e := range j.s.EndpointsOfIP(j.svc.ns, j.svc.name, ip, j.f.Time) {
+		if e.Pod == "" {
 			continue
 		}
 		pod, ok := j.s.Pod(j.svc.ns, e.Pod)
