@@ -10,6 +10,7 @@
 package incident
 
 import (
+	"container/list"
 	"encoding/hex"
 	"slices"
 	"strconv"
@@ -40,6 +41,7 @@ type Incident struct {
 	Closed   bool           // no longer counting: this is its final state
 
 	lastWall time.Time
+	elem     *list.Element // in Tracker.byWall
 }
 
 // Request is what the tracker needs of one judged request.
@@ -60,6 +62,11 @@ type Tracker struct {
 
 	mu   sync.Mutex
 	open map[string]*Incident
+	// byWall orders the open incidents by their last request's wall time,
+	// oldest first, so closing the idlest one is O(1) and not a scan of up
+	// to max_open incidents per new incident (a storm of distinct targets
+	// spent a quarter of its CPU there).
+	byWall list.List // of string keys
 }
 
 // New returns a tracker closing incidents after idle, with at most maxOpen
@@ -82,9 +89,7 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 	k := key(&r)
 	inc := t.open[k]
 	if inc != nil && r.Time.Sub(inc.Last) > t.idle {
-		inc.Closed = true
-		closed = append(closed, inc)
-		delete(t.open, k)
+		closed = append(closed, t.closeLocked(k, inc))
 		inc = nil
 	}
 	if inc == nil {
@@ -101,6 +106,7 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 			Owner:    r.Owner,
 		}
 		t.open[k] = inc
+		inc.elem = t.byWall.PushBack(k)
 		opened = inc
 	}
 	inc.Count++
@@ -118,6 +124,7 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 		inc.Samples = append(inc.Samples, r.RequestID)
 	}
 	inc.lastWall = now
+	t.byWall.MoveToBack(inc.elem)
 	if opened != nil {
 		c := *inc
 		c.Outcomes = map[string]int{r.Outcome: 1}
@@ -130,16 +137,16 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 
 // evictLocked closes the incident idle the longest.
 func (t *Tracker) evictLocked() *Incident {
-	var oldest *Incident
-	var ok string
-	for k, inc := range t.open {
-		if oldest == nil || inc.lastWall.Before(oldest.lastWall) {
-			oldest, ok = inc, k
-		}
-	}
-	delete(t.open, ok)
-	oldest.Closed = true
-	return oldest
+	k := t.byWall.Front().Value.(string)
+	return t.closeLocked(k, t.open[k])
+}
+
+func (t *Tracker) closeLocked(k string, inc *Incident) *Incident {
+	delete(t.open, k)
+	t.byWall.Remove(inc.elem)
+	inc.elem = nil
+	inc.Closed = true
+	return inc
 }
 
 // Expired closes and returns the incidents without a request for idle by
@@ -148,12 +155,14 @@ func (t *Tracker) Expired(now time.Time, all bool) []*Incident {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []*Incident
-	for k, inc := range t.open {
-		if all || now.Sub(inc.lastWall) > t.idle {
-			inc.Closed = true
-			out = append(out, inc)
-			delete(t.open, k)
+	for e := t.byWall.Front(); e != nil; {
+		k := e.Value.(string)
+		inc := t.open[k]
+		if !all && now.Sub(inc.lastWall) <= t.idle {
+			break // the rest were seen later still
 		}
+		e = e.Next()
+		out = append(out, t.closeLocked(k, inc))
 	}
 	slices.SortFunc(out, func(a, b *Incident) int { return a.First.Compare(b.First) })
 	return out

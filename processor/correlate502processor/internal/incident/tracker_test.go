@@ -70,6 +70,24 @@ func TestMaxOpen(t *testing.T) {
 	assert.Len(t, tr.Expired(t0.Add(62*time.Second), false), 1, "b idle for a minute by the wall clock")
 }
 
+// Idlest means last seen longest ago, not opened first: a request moves its
+// incident behind the others.
+func TestMaxOpenClosesTheIdlest(t *testing.T) {
+	tr := New(time.Minute, 2)
+	tr.Observe(req("pod_crash", "a", t0, "failed", ""), t0)
+	tr.Observe(req("pod_crash", "b", t0, "failed", ""), t0.Add(time.Second))
+	tr.Observe(req("pod_crash", "a", t0, "failed", ""), t0.Add(2*time.Second))
+	_, _, closed := tr.Observe(req("pod_crash", "c", t0, "failed", ""), t0.Add(3*time.Second))
+	require.Len(t, closed, 1)
+	assert.Equal(t, "b", closed[0].Target.Pod)
+	exp := tr.Expired(t0.Add(62500*time.Millisecond), false)
+	require.Len(t, exp, 1, "a idle for over a minute, c not yet")
+	assert.Equal(t, "a", exp[0].Target.Pod)
+	assert.Equal(t, 1, tr.Open())
+	assert.Len(t, tr.Expired(t0, true), 1)
+	assert.Zero(t, tr.Open())
+}
+
 // The same storm replayed (after a restart) names the same incident.
 func TestIDStable(t *testing.T) {
 	a, _, _ := New(time.Minute, 10).Observe(req("pod_crash", "a", t0, "failed", ""), t0)
