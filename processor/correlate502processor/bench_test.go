@@ -269,8 +269,11 @@ func heapAfterGC() uint64 {
 }
 
 // benchLogs builds the records of one iteration, in batches: failed
-// requests to random pods, with the error mix of a bad day.
-func benchLogs(now time.Time, seed int) []plog.Logs {
+// requests to random pods, with the error mix of a bad day. With storm set,
+// 19 of 20 records are one incident instead: connection refused by one pod
+// within the same second (a crash behind a busy Service); the rest are as
+// without it.
+func benchLogs(now time.Time, seed int, storm bool) []plog.Logs {
 	kinds := []struct{ kind, msg, origin string }{
 		{schema.ErrConnectRefused, "connect() failed (111: Connection refused) while connecting to upstream", schema.OriginGateway},
 		{schema.ErrPrematureClose, "upstream prematurely closed connection while reading response header from upstream", schema.OriginGateway},
@@ -295,10 +298,14 @@ func benchLogs(now time.Time, seed int) []plog.Logs {
 		for k := 0; k < benchBatch; k++ {
 			x = x*1664525 + 1013904223
 			i := int(x>>8) % benchPods
-			d := i / benchReplicas
 			kind := kinds[int(x>>4)%len(kinds)]
-			addr := benchIP(i) + ":8080"
 			ts := now.Add(-time.Duration(x%30000) * time.Millisecond)
+			if storm && x%20 != 0 {
+				i, kind = 3*benchReplicas+5, kinds[0]
+				ts = now.Add(-time.Duration(x%1000) * time.Microsecond)
+			}
+			d := i / benchReplicas
+			addr := benchIP(i) + ":8080"
 			lr := lrs.AppendEmpty()
 			lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
 			lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ts.Add(time.Millisecond)))
@@ -369,7 +376,7 @@ func BenchmarkAnnotate(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			sink.Reset()
-			batches := benchLogs(now, i)
+			batches := benchLogs(now, i, false)
 			b.StartTimer()
 			for _, ld := range batches {
 				if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
@@ -408,7 +415,7 @@ func BenchmarkAnnotate(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			batches := benchLogs(now, i)
+			batches := benchLogs(now, i, false)
 			b.StartTimer()
 			for _, ld := range batches {
 				rl := ld.ResourceLogs().At(0)
@@ -422,4 +429,48 @@ func BenchmarkAnnotate(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(b.N*benchRecords)/b.Elapsed().Seconds(), "records/s")
 	})
+}
+
+// BenchmarkStorm is BenchmarkAnnotate/ConsumeLogs with storm-shaped input:
+// one incident dominates (see benchLogs), so most records reuse the
+// judgement of their incident second. Target: 1M records/s per core.
+//
+//	go test -run '^$' -bench BenchmarkStorm -cpu 1 -benchtime 3x ./processor/correlate502processor/
+func BenchmarkStorm(b *testing.B) {
+	now := time.Now()
+	for _, detail := range []string{RequestDetailFull, RequestDetailBrief} {
+		cfg := createDefaultConfig().(*Config)
+		cfg.AuthType = AuthTypeNone
+		cfg.DecisionWait = 0
+		cfg.RequestDetail = detail
+		sink := new(consumertest.LogsSink)
+		f := NewFactory()
+		proc, err := f.CreateLogs(context.Background(), nopSettings(), cfg, sink)
+		require.NoError(b, err)
+		require.NoError(b, proc.Start(context.Background(), componenttest.NewNopHost()))
+		benchState(b, proc.(*logsProcessor).c.store, now)
+		b.Run("request_detail="+detail, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				sink.Reset()
+				batches := benchLogs(now, i, true)
+				b.StartTimer()
+				for _, ld := range batches {
+					if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				if n := requestRecords(sink.AllLogs()); n != benchRecords {
+					b.Fatalf("%d records out, want %d", n, benchRecords)
+				}
+				b.StartTimer()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*benchRecords)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRecords), "ns/record")
+		})
+		require.NoError(b, proc.Shutdown(context.Background()))
+	}
 }

@@ -24,22 +24,32 @@ type incidentState struct {
 	resource pcommon.Map
 }
 
-// observe counts a judged request in its incident, writes the incident id on
-// the request's record and returns the incident records to send with it:
-// the incident it opened, and any it closed.
-func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Facts, r diagnose.Result, owner *logsProcessor, now time.Time) []*incident.Incident {
+// incidentRequest is what a judgement makes of a request for the tracker.
+func incidentRequest(r diagnose.Result) incident.Request {
 	t := r.Target
 	req := incident.Request{
-		Cause:   r.Cause,
-		Target:  incident.Target{Namespace: t.Namespace, Service: t.Service, Pod: t.Pod, Address: t.Address},
-		Time:    f.Time,
-		Status:  f.Status,
-		Outcome: f.Outcome,
-		Owner:   owner,
+		Cause:  r.Cause,
+		Target: incident.Target{Namespace: t.Namespace, Service: t.Service, Pod: t.Pod, Address: t.Address},
 	}
 	if t.Pod != "" {
 		req.Target.Address = "" // one incident per pod, whichever of its ports failed
 	}
+	return req
+}
+
+// incidentTrackerKey is the tracker's key of the incident r counts in.
+func incidentTrackerKey(r diagnose.Result) string {
+	req := incidentRequest(r)
+	return incident.Key(&req)
+}
+
+// observe counts a judged request in its incident, writes the incident id on
+// the request's record and returns the incident records to send with it:
+// the incident it opened, and any it closed.
+func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Facts, jd *judgement, owner *logsProcessor, now time.Time) []*incident.Incident {
+	r := jd.Result
+	req := incidentRequest(r)
+	req.Key, req.Time, req.Status, req.Outcome, req.Owner = jd.incident, f.Time, f.Status, f.Outcome, owner
 	if v, ok := lr.Attributes().Get(schema.RequestID); ok {
 		req.RequestID = v.Str()
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -224,6 +223,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 	full := c.cfg.RequestDetail != RequestDetailBrief
 	causes := map[string]int64{}
 	var incs []*incident.Incident
+	key := make([]byte, 0, 512)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -234,9 +234,11 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
 				f := factsOf(res, lr)
-				r := c.memo.get(incidentKey(&f), func() diagnose.Result { return c.judge(f) })
+				key = incidentKey(key, &f)
+				jd := c.memo.get(key, func() diagnose.Result { return c.judge(f) })
+				r := jd.Result
 				annotate(lr, r, full)
-				incs = append(incs, c.observe(res, lr, &f, r, owner, now)...)
+				incs = append(incs, c.observe(res, lr, &f, jd, owner, now)...)
 				causes[r.Cause]++
 			}
 		}
@@ -314,28 +316,26 @@ func (p *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metric
 // with the same key are judged once. A pod that restarts or turns Ready
 // inside a storm changes the state of later seconds, so later buckets are
 // judged again.
-func incidentKey(f *diagnose.Facts) string {
-	var b strings.Builder
-	b.Grow(256)
+func incidentKey(b []byte, f *diagnose.Facts) []byte {
+	b = b[:0]
 	for _, s := range [...]string{f.Gateway, f.ControllerNamespace, f.ControllerPod, f.Service.Namespace, f.Service.Name, f.Service.Port,
 		f.UpstreamName, f.ErrorKind, f.ErrorUpstream, f.Origin, f.Outcome, f.FailureSignal, f.Host, f.Path} {
-		b.WriteString(s)
-		b.WriteByte(0)
+		b = append(b, s...)
+		b = append(b, 0)
 	}
 	for _, s := range f.Addresses {
-		b.WriteString(s)
-		b.WriteByte(1)
+		b = append(b, s...)
+		b = append(b, 1)
 	}
 	for _, s := range f.Statuses {
-		b.WriteString(s)
-		b.WriteByte(1)
+		b = append(b, s...)
+		b = append(b, 1)
 	}
 	// The message is the text before nginx's ", client:" context, so it is
 	// the same for every request failing the same way.
-	b.WriteString(f.ErrorMessage)
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(f.Status))
-	b.WriteByte(0)
-	b.WriteString(strconv.FormatInt(f.Time.Unix(), 10))
-	return b.String()
+	b = append(b, f.ErrorMessage...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(f.Status), 10)
+	b = append(b, 0)
+	return strconv.AppendInt(b, f.Time.Unix(), 10)
 }

@@ -46,6 +46,7 @@ type Incident struct {
 
 // Request is what the tracker needs of one judged request.
 type Request struct {
+	Key       string // Key(r), when the caller has it already ("": computed)
 	Cause     string
 	Target    Target
 	Time      time.Time
@@ -75,7 +76,11 @@ func New(idle time.Duration, maxOpen int) *Tracker {
 	return &Tracker{idle: idle, maxOpen: maxOpen, open: map[string]*Incident{}}
 }
 
-func key(r *Request) string {
+// Key is the incident r counts in: its cause and target.
+func Key(r *Request) string {
+	if r.Key != "" {
+		return r.Key
+	}
 	t := r.Target
 	return r.Cause + "\x00" + t.Namespace + "\x00" + t.Service + "\x00" + t.Pod + "\x00" + t.Address
 }
@@ -86,7 +91,7 @@ func key(r *Request) string {
 func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident, closed []*Incident) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	k := key(&r)
+	k := Key(&r)
 	inc := t.open[k]
 	if inc != nil && r.Time.Sub(inc.Last) > t.idle {
 		closed = append(closed, t.closeLocked(k, inc))
