@@ -67,6 +67,10 @@ type Config struct {
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+
+	// sendBatch overrides the package's sendBatch (tests that stop the
+	// receiver after a number of sends); zero means the default.
+	sendBatch int
 }
 
 // JoinConfig bounds how error lines and access lines wait for each other.

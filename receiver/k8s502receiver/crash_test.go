@@ -69,6 +69,7 @@ func TestKilledMidStream(t *testing.T) {
 
 		cfg := testConfig(path)
 		cfg.StorageID = &storageID
+		cfg.sendBatch = 50 // a send per fileconsumer callback or so: stalls mid-file
 		cfg.Join.Hold = 200 * time.Millisecond
 		set := nopSettings()
 		set.ID = component.NewIDWithName(metadata.Type, "killed")

@@ -1,6 +1,7 @@
 package k8s502receiver // import "github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver"
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -49,8 +50,9 @@ type k8s502Receiver struct {
 	sourcesMu sync.Mutex
 	sources   map[string]*fileSource // by file path
 
-	outMu sync.Mutex
-	out   []join.Request // emitted by the joiner, not yet sent
+	lastSend atomic.Int64 // unix ns of the last send
+	outMu    sync.Mutex
+	out      []join.Request // emitted by the joiner, not yet sent
 
 	sendMu    sync.Mutex // one batch at a time downstream; keeps metrics deltas simple
 	published published
@@ -228,8 +230,26 @@ func (r *k8s502Receiver) consume(ctx context.Context, tokens [][]byte, attrs map
 	if len(offsets) > len(tokens) {
 		src.offset.Store(offsets[len(tokens)]) // just after the last line
 	}
-	_ = r.send(ctx, now)
+	if r.outLen() >= cmp.Or(r.cfg.sendBatch, sendBatch) || now.UnixNano()-r.lastSend.Load() >= int64(sendEvery) {
+		_ = r.send(ctx, now)
+	}
 	return nil
+}
+
+// fileconsumer calls back per 100 lines: sending each callback's few dozen
+// records alone made a storm one ConsumeLogs (and one storage transaction
+// at correlate502) per 50 records. Records wait for sendBatch of them, or
+// sendEvery since the last send, or the tick; the checkpoint carries them
+// meanwhile (see delivery.go), so waiting loses nothing.
+const (
+	sendBatch = 2048
+	sendEvery = 100 * time.Millisecond
+)
+
+func (r *k8s502Receiver) outLen() int {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	return len(r.out)
 }
 
 // backlog is how many bytes of the watched files are not read yet: it grows
@@ -269,6 +289,7 @@ func (r *k8s502Receiver) source(path string) *fileSource {
 func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 	r.sendMu.Lock()
 	defer r.sendMu.Unlock()
+	r.lastSend.Store(now.UnixNano())
 	r.publish(ctx)
 	r.outMu.Lock()
 	reqs := r.out

@@ -229,6 +229,7 @@ func TestRestartResumesFromStorage(t *testing.T) {
 
 	cfg := testConfig(path)
 	cfg.StorageID = &storageID
+	cfg.sendBatch = 50 // a send per fileconsumer callback or so: stalls mid-file
 	cfg.Join.Hold = 500 * time.Millisecond
 
 	// The storage client is keyed by the receiver's ID: the restarted

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -19,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver"
 )
@@ -46,9 +48,16 @@ func TestProfileInProcess(t *testing.T) {
 	pcfg.AuthType = "none"
 	pcfg.ClusterSnapshot, _ = filepath.Abs("../../examples/demo/cluster-snapshot.yaml")
 	pcfg.DecisionWait = time.Second
+	var host component.Host = componenttest.NewNopHost()
+	if os.Getenv("K8S502_STORM_PROFILE_STORAGE") != "" { // as shipped: the queue in file_storage
+		storageID := component.MustNewID("file_storage")
+		h, stop := teststorage.Start(t, storageID, t.TempDir())
+		defer stop()
+		host, pcfg.StorageID = h, &storageID
+	}
 	proc, err := pf.CreateLogs(context.Background(), processortest.NewNopSettings(pf.Type()), pcfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, proc.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, proc.Start(context.Background(), host))
 	rf := k8s502receiver.NewFactory()
 	rcfg := rf.CreateDefaultConfig().(*k8s502receiver.Config)
 	rcfg.Include = []string{filepath.Join(logs, "*", "controller", "*.log")}

@@ -12,13 +12,22 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 )
+
+// compressed marks an S2 body. A storm's records repeat each other, so its
+// batches shrink several times over, and writing them was the largest cost
+// of holding records durably (bbolt copies and pages every byte).
+const compressed = 0xFF
 
 // Storage layout (keys of the processor's own storage client):
 //
 //	meta     {"released":R,"head":H,"tail":T}
-//	p/<seq>  a held batch, H <= seq < T: due time (unix ns, 8 bytes) + OTLP protobuf
+//	p/<seq>  a held batch, H <= seq < T: due time (unix ns, 8 bytes), then
+//	         0xFF + the S2-compressed OTLP protobuf (or, as written before
+//	         compression, the protobuf itself: its first byte is never 0xFF)
 //	d/<seq>  identities of a released batch, R <= seq < H, newline separated
 //
 // The storage API has no listing, so the contiguous ranges in meta are the
@@ -40,16 +49,26 @@ func batchKey(seq uint64) string    { return "p/" + strconv.FormatUint(seq, 10) 
 func releasedKey(seq uint64) string { return "d/" + strconv.FormatUint(seq, 10) }
 
 func encodeBatch(due time.Time, body []byte) []byte {
-	out := make([]byte, 8, 8+len(body))
+	out := make([]byte, 9, 9+s2.MaxEncodedLen(len(body)))
 	binary.BigEndian.PutUint64(out, uint64(due.UnixNano()))
-	return append(out, body...)
+	out[8] = compressed
+	enc := s2.Encode(out[9:cap(out)], body) // written in place: out has room
+	return out[:9+len(enc)]
 }
 
 func decodeBatch(raw []byte) (time.Time, []byte, error) {
 	if len(raw) < 8 {
 		return time.Time{}, nil, errors.New("correlate502: held batch in storage is corrupt")
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(raw))), raw[8:], nil
+	due, body := time.Unix(0, int64(binary.BigEndian.Uint64(raw))), raw[8:]
+	if len(body) > 0 && body[0] == compressed {
+		plain, err := s2.Decode(nil, body[1:])
+		if err != nil {
+			return time.Time{}, nil, fmt.Errorf("correlate502: held batch in storage is corrupt: %w", err)
+		}
+		body = plain
+	}
+	return due, body, nil
 }
 
 func encodeIDs(ids []string) []byte {
