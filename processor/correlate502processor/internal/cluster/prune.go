@@ -28,4 +28,5 @@ func (s *Store) Prune(now time.Time) {
 	s.pruneEvents(cutoff)
 	s.pruneEndpoints(cutoff)
 	s.pruneReplicaSets(cutoff)
+	s.pruneWatched(cutoff)
 }

@@ -47,6 +47,7 @@ type Store struct {
 	rsHistory    map[nsName][]ReplicaSetPoint
 	netpols      map[string]map[string]*networkingv1.NetworkPolicy // namespace → name → policy
 	namespaces   map[string]*corev1.Namespace
+	watched      []Window // see watched.go
 }
 
 // nsName is a namespaced name, used as a map key without building strings.

@@ -41,6 +41,7 @@ type Watcher struct {
 	wg        sync.WaitGroup
 	factories []informers.SharedInformerFactory
 	synced    atomic.Bool
+	store     *cluster.Store
 }
 
 // RESTConfig builds the client configuration the contrib way.
@@ -72,7 +73,7 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 			return nil, err
 		}
 	}
-	w := &Watcher{stop: make(chan struct{})}
+	w := &Watcher{stop: make(chan struct{}), store: s}
 	namespaces := cfg.Namespaces
 	if len(namespaces) == 0 {
 		namespaces = []string{corev1.NamespaceAll}
@@ -98,6 +99,8 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 	go func() {
 		defer w.wg.Done()
 		if cache.WaitForCacheSync(w.stop, syncs...) {
+			// From here on every change is recorded as it happens.
+			s.StartWatching(time.Now())
 			w.synced.Store(true)
 			if cfg.Logger != nil {
 				cfg.Logger.Info("Kubernetes informers synced", zap.Strings("namespaces", namespaces))
@@ -164,6 +167,7 @@ func (w *Watcher) Stop() {
 		return
 	}
 	w.stopOnce.Do(func() {
+		w.store.StopWatching(time.Now())
 		close(w.stop)
 		w.wg.Wait()
 		for _, f := range w.factories {
