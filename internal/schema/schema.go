@@ -142,6 +142,11 @@ const (
 	Evidence             = "k8s502.evidence"         // []string, each with time and object
 	RuledOut             = "k8s502.ruled_out"        // []string
 	Remediation          = "k8s502.remediation"
+	// When two or more attempts of one request failed at different
+	// addresses, each is judged: the pod and cause of every failed attempt,
+	// in attempt order ("" where no pod is known).
+	AttemptPods   = "k8s502.attempt.pods"   // []string
+	AttemptCauses = "k8s502.attempt.causes" // []string
 )
 
 // Values of k8s502.cause.

@@ -56,6 +56,13 @@ func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
 			if v.Type() == pcommon.ValueTypeInt {
 				f.Status = int(v.Int())
 			}
+		case schema.UpstreamResponseLengths:
+			if v.Type() == pcommon.ValueTypeSlice {
+				f.ResponseLengths = make([]int64, v.Slice().Len())
+				for i := range f.ResponseLengths {
+					f.ResponseLengths[i] = v.Slice().At(i).Int()
+				}
+			}
 		case schema.UpstreamResponseTimes:
 			if v.Type() == pcommon.ValueTypeSlice {
 				f.ResponseTimes = make([]float64, v.Slice().Len())
@@ -116,6 +123,13 @@ func annotate(lr plog.LogRecord, r diagnose.Result, full bool) {
 	put(schema.TargetAddress, t.Address)
 	a.PutStr(schema.Cause, r.Cause)
 	a.PutStr(schema.CauseConfidence, r.Confidence)
+	if len(r.Attempts) > 0 {
+		pods, causes := a.PutEmptySlice(schema.AttemptPods), a.PutEmptySlice(schema.AttemptCauses)
+		for _, at := range r.Attempts {
+			pods.AppendEmpty().SetStr(at.Pod)
+			causes.AppendEmpty().SetStr(at.Cause)
+		}
+	}
 	if !full {
 		return
 	}

@@ -37,6 +37,8 @@ type Facts struct {
 	Addresses     []string
 	Statuses      []string
 	ResponseTimes []float64
+	// ResponseLengths are the attempts' response bytes (nil when not logged).
+	ResponseLengths []int64
 	// The ingress controller pod that logged the request (resource attributes).
 	ControllerNamespace, ControllerPod string
 }
@@ -78,6 +80,9 @@ type Result struct {
 	Evidence    []string
 	RuledOut    []string
 	Remediation string
+	// Attempts holds the verdict on each failed attempt when a request
+	// failed at two or more addresses (see attempts.go).
+	Attempts []Attempt
 }
 
 // judge carries one diagnosis in progress.
@@ -102,6 +107,10 @@ type judge struct {
 	eps      []*cluster.EndpointState
 	epsOf    [2]string
 	epsKnown bool
+
+	// See reconstruct.go.
+	watchedAt, watchedKnown bool
+	reconstructed           bool
 }
 
 type serviceRef struct {
@@ -129,8 +138,23 @@ var gatewayRules = []rule{
 	keepaliveRace,
 }
 
-// Diagnose judges one record.
+// Diagnose judges one record: by the attempt that failed when a retry
+// rescued it, and attempt by attempt when it failed at several addresses.
 func Diagnose(f Facts, s *cluster.Store, cfg Config) Result {
+	note, rescued := byFailedAttempt(&f)
+	var r Result
+	if peers := failedPeers(&f); len(peers) >= 2 && f.Outcome != schema.OutcomeRecovered {
+		r = diagnoseAttempts(f, peers, func(g Facts) Result { return diagnoseOne(g, s, cfg) })
+	} else {
+		r = diagnoseOne(f, s, cfg)
+	}
+	if rescued {
+		r.Evidence = append([]string{note}, r.Evidence...)
+	}
+	return r
+}
+
+func diagnoseOne(f Facts, s *cluster.Store, cfg Config) Result {
 	j := &judge{f: f, s: s, cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
 	j.resolve()
 	claimed := false
@@ -159,6 +183,9 @@ func Diagnose(f Facts, s *cluster.Store, cfg Config) Result {
 		// HAProxy's termination state and Envoy's response flags are the
 		// proxy's own verdict on the attempt, not an inference from timings.
 		j.evidence("%s stated the failure itself with its code %q (%s)", j.gatewayName(), f.FailureSignal, orDash(f.ErrorMessage))
+	}
+	if claimed {
+		j.capUnwatched()
 	}
 	if !claimed {
 		j.result.Cause, j.result.Confidence = schema.CauseUnknown, schema.ConfidenceLow

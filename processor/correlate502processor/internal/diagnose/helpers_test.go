@@ -61,8 +61,12 @@ type world struct {
 	s *cluster.Store
 }
 
+// newWorld is a store that watched the cluster all along, as a gateway
+// running through the incident does (see unwatched tests for the rest).
 func newWorld(t *testing.T) *world {
-	return &world{t: t, s: cluster.NewStore(testCfg.Lookback)}
+	s := cluster.NewStore(testCfg.Lookback)
+	s.StartWatching(t0.Add(-24 * time.Hour))
+	return &world{t: t, s: s}
 }
 
 // strip runs obj through the informer transform, as production does, so a

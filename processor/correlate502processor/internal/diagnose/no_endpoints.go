@@ -45,7 +45,7 @@ func noEndpoints(j *judge) bool {
 	eps := j.endpoints(ns, name)
 	ready := 0
 	for _, e := range eps {
-		if e.Ready {
+		if j.endpointReady(ns, e) {
 			ready++
 		}
 	}
