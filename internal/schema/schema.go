@@ -163,7 +163,9 @@ const (
 	CauseUpstreamAppError = "upstream_app_error"
 	CauseRateLimited      = "rate_limited"
 	CauseProtocolError    = "upstream_protocol_error"
-	CauseUnknown          = "unknown"
+	// The Service's targetPort is a port the pod's containers do not declare.
+	CauseTargetPortMismatch = "target_port_mismatch"
+	CauseUnknown            = "unknown"
 )
 
 // Values of k8s502.cause.confidence.

@@ -131,6 +131,7 @@ var gatewayRules = []rule{
 	podCrash,
 	rolloutGap,
 	readinessProbe,
+	targetPortMismatch,
 	networkPolicy,
 	tlsHandshake,
 	protocolError,
