@@ -131,6 +131,7 @@ var gatewayRules = []rule{
 	podCrash,
 	rolloutGap,
 	readinessProbe,
+	podsGone,
 	targetPortMismatch,
 	networkPolicy,
 	tlsHandshake,

@@ -70,15 +70,7 @@ func podTermination(j *judge) bool {
 			}
 		}
 	}
-	// Cover the observed delay with margin; never less than the usual 5s.
-	sleep := int64(math.Ceil(gap.Seconds()*1.5)) + 2
-	if sleep < 5 {
-		sleep = 5
-	}
-	newGrace := grace
-	if newGrace < sleep+15 {
-		newGrace = sleep + 15
-	}
+	sleep, newGrace := preStopSleep(gap, grace)
 	ev := []string{fmt.Sprintf("%s deletion requested at %s; the request came %.1fs later, at %s", j.podRef(), ts(deleted), gap.Seconds(), ts(j.f.Time))}
 	for _, e := range j.endpoints(p.Namespace, j.result.Target.Service) {
 		if e.IP == j.ip && (e.Terminating || !e.Ready) {
@@ -100,6 +92,21 @@ func podTermination(j *judge) bool {
 			p.Namespace, p.Name, newGrace, container, sleep, gap.Seconds())
 	}
 	return j.claim(schema.CausePodTermination, schema.ConfidenceHigh, rem, ev...)
+}
+
+// preStopSleep is the preStop sleep that covers an observed endpoint-removal
+// delay gap with margin (never less than the usual 5s), and the grace
+// period that leaves the app 15s to stop after it.
+func preStopSleep(gap time.Duration, grace int64) (sleep, newGrace int64) {
+	sleep = int64(math.Ceil(gap.Seconds()*1.5)) + 2
+	if sleep < 5 {
+		sleep = 5
+	}
+	newGrace = grace
+	if newGrace < sleep+15 {
+		newGrace = sleep + 15
+	}
+	return sleep, newGrace
 }
 
 // lowerKind turns "Deployment/checkout" into "deployment/checkout" for kubectl.
