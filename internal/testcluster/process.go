@@ -79,6 +79,16 @@ func (p *Process) Stop() {
 	}
 }
 
+// Kill sends SIGKILL to the PID and waits for the exit: the process ends
+// as a crashed or OOM-killed one does, with no shutdown work.
+func (p *Process) Kill() {
+	if exited, _ := p.Exited(); exited {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // Tail returns the last n bytes of the log.
 func (p *Process) Tail(n int) string {
 	b, err := os.ReadFile(p.Log)

@@ -63,6 +63,11 @@ type Location struct {
 	ConnectTimeout    time.Duration
 	ReadTimeout       time.Duration
 	NextUpstreamTries int
+	// MaxFails is every server's max_fails (fail_timeout stays nginx's 10s).
+	// Zero renders max_fails=0, as the Lua balancer has no passive health
+	// checks; 1 lets a request end in "no live upstreams" after its
+	// attempts marked the other peers down.
+	MaxFails int
 	// Extra holds raw directives (without ';') for one-off needs.
 	Extra []string
 }
@@ -121,8 +126,7 @@ func renderConf(p confParams) (string, error) {
 		}
 		w("  upstream %s {", upstreamBlock(i, l))
 		for _, s := range l.Servers {
-			// The Lua balancer has no passive health checks.
-			w("    server %s max_fails=0;", s)
+			w("    server %s max_fails=%d;", s, l.MaxFails)
 		}
 		w("  }")
 	}

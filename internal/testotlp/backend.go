@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -30,13 +31,14 @@ type Backend struct {
 	refused  atomic.Int64 // export requests answered 503
 
 	mu       sync.Mutex
-	counts   map[string]int    // k8s502.request.id -> arrivals
-	causes   map[string]string // k8s502.request.id -> k8s502.cause of its latest arrival
-	noID     int               // k8s502 records without a request id
-	judged   int               // k8s502 records that carry k8s502.cause
-	unjudged int               // k8s502 records released unjudged (their evidence names max_pending)
-	records  int               // k8s502 records, all arrivals
-	bytes    int64             // request bodies accepted, uncompressed
+	counts   map[string]int     // k8s502.request.id -> arrivals
+	causes   map[string]string  // k8s502.request.id -> k8s502.cause of its latest arrival
+	verdicts map[string]Verdict // k8s502.request.id -> the diagnosis of its latest judged arrival
+	noID     int                // k8s502 records without a request id
+	judged   int                // k8s502 records that carry k8s502.cause
+	unjudged int                // k8s502 records released unjudged (their evidence names max_pending)
+	records  int                // k8s502 records, all arrivals
+	bytes    int64              // request bodies accepted, uncompressed
 }
 
 // Start serves on a free loopback port until the test ends. Any path that
@@ -45,7 +47,7 @@ type Backend struct {
 // no change but its base URL.
 func Start(t testing.TB) *Backend {
 	t.Helper()
-	b := &Backend{counts: map[string]int{}, causes: map[string]string{}}
+	b := &Backend{counts: map[string]int{}, causes: map[string]string{}, verdicts: map[string]Verdict{}}
 	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
 	t.Cleanup(b.srv.Close)
 	return b
@@ -143,10 +145,37 @@ func (b *Backend) count(req plogotlp.ExportRequest, size int) {
 				b.counts[id.Str()]++
 				if judged {
 					b.causes[id.Str()] = cause.Str()
+					b.verdicts[id.Str()] = verdictOf(attrs)
 				}
 			}
 		}
 	}
+}
+
+// Verdict is the processor's diagnosis of one request, as a labeled
+// suite scores it.
+type Verdict struct {
+	Cause, Confidence, Pod, Outcome string
+	Evidence                        string // the k8s502.evidence list, as one string
+}
+
+func verdictOf(attrs pcommon.Map) Verdict {
+	str := func(k string) string {
+		if v, ok := attrs.Get(k); ok {
+			return v.AsString()
+		}
+		return ""
+	}
+	return Verdict{Cause: str(schema.Cause), Confidence: str(schema.CauseConfidence), Pod: str(schema.TargetPod),
+		Outcome: str(schema.Outcome), Evidence: str(schema.Evidence)}
+}
+
+// Verdicts copies the diagnosis of every judged request id (its latest
+// arrival's).
+func (b *Backend) Verdicts() map[string]Verdict {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.verdicts)
 }
 
 // Tally is what arrived so far.
