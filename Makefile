@@ -127,10 +127,12 @@ fuzz:
 
 .PHONY: e2e
 # Real etcd, kube-apiserver and VictoriaLogs (built once into a version-keyed
-# cache by test/e2e/tools/build.sh) and the built collector.
+# cache by test/e2e/tools/build.sh) and the built collector. TestLabeled's
+# accuracy tables also go to $(LABELED_REPORT).
+LABELED_REPORT ?= $(BUILD_DIR)/labeled-report.md
 e2e: build
 	bash test/e2e/tools/build.sh
-	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -p 1 -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/
+	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) K8S502_LABELED_REPORT=$(LABELED_REPORT) $(GO) test -p 1 -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/
 
 .PHONY: chaos chaos-short
 # Real collector processes killed, starved and restarted while a kubelet-style
