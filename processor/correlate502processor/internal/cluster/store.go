@@ -47,7 +47,8 @@ type Store struct {
 	rsHistory    map[nsName][]ReplicaSetPoint
 	netpols      map[string]map[string]*networkingv1.NetworkPolicy // namespace → name → policy
 	namespaces   map[string]*corev1.Namespace
-	watched      []Window // see watched.go
+	watched      []Window        // see watched.go
+	restored     restoredObjects // see unlisted.go
 }
 
 // nsName is a namespaced name, used as a map key without building strings.
