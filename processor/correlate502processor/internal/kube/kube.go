@@ -99,8 +99,14 @@ func Start(_ context.Context, cfg Config, s *cluster.Store) (*Watcher, error) {
 	go func() {
 		defer w.wg.Done()
 		if cache.WaitForCacheSync(w.stop, syncs...) {
+			now := time.Now()
+			// Objects restored from storage that the list did not show
+			// went while the gateway was down: no delete will come for them.
+			if gone := s.ForgetUnlisted(now); len(gone) > 0 && cfg.Logger != nil {
+				cfg.Logger.Info("objects restored from storage are gone from the cluster; marked deleted", zap.Any("objects", gone))
+			}
 			// From here on every change is recorded as it happens.
-			s.StartWatching(time.Now())
+			s.StartWatching(now)
 			w.synced.Store(true)
 			if cfg.Logger != nil {
 				cfg.Logger.Info("Kubernetes informers synced", zap.Strings("namespaces", namespaces))
