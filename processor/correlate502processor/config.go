@@ -45,8 +45,9 @@ type Config struct {
 	MaxPending int `mapstructure:"max_pending"`
 
 	// StorageID names a storage extension (file_storage) where waiting
-	// records are kept, so a killed collector judges them after restart.
-	// Without it they are only in memory.
+	// records are kept, so a killed collector judges them after restart,
+	// and the state store's history, so it judges them as it would have
+	// before (history.go). Without it both are only in memory.
 	StorageID *component.ID `mapstructure:"storage"`
 	// DedupeIDs is how many identities (k8s502.record.id) of released
 	// records are remembered to drop a batch sent twice.

@@ -51,6 +51,13 @@ type correlator struct {
 	watch        *kube.Watcher
 	stop         chan struct{}
 	done         chan struct{}
+
+	// history writes the store to `storage` (history.go); restoredHistory
+	// says a previous run's history was restored; historyEvery, when set,
+	// overrides how often it is written (tests).
+	history         *historyWriter
+	restoredHistory atomic.Bool
+	historyEvery    time.Duration
 }
 
 func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correlator, error) {
@@ -69,7 +76,7 @@ func newCorrelator(set processor.Settings, cfg *Config, onLast func()) (*correla
 	}, nil
 }
 
-func (c *correlator) start(ctx context.Context, _ component.Host) (err error) {
+func (c *correlator) start(ctx context.Context, host component.Host) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.refs++
@@ -89,6 +96,16 @@ func (c *correlator) start(ctx context.Context, _ component.Host) (err error) {
 	if err := c.registerGauges(); err != nil {
 		return err
 	}
+	// Before the snapshot and the informers: live state lands on the
+	// restored history.
+	if err := c.startHistory(ctx, host); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = c.stopHistory(ctx, false)
+		}
+	}()
 	if c.cfg.ClusterSnapshot != "" {
 		counts, err := cluster.LoadSnapshot(c.cfg.ClusterSnapshot, c.store)
 		if err != nil {
@@ -142,7 +159,7 @@ func (c *correlator) registerGauges() error {
 	})
 }
 
-func (c *correlator) shutdown(_ context.Context) error {
+func (c *correlator) shutdown(ctx context.Context) error {
 	c.mu.Lock()
 	c.refs--
 	last := c.refs == 0
@@ -155,9 +172,10 @@ func (c *correlator) shutdown(_ context.Context) error {
 	if c.watch != nil {
 		c.watch.Stop()
 	}
+	err := c.stopHistory(ctx, true)
 	c.tb.Shutdown()
 	c.onLast()
-	return nil
+	return err
 }
 
 // loop judges records whose decision_wait is over and prunes history. Each
@@ -251,7 +269,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 
 func (c *correlator) judge(f diagnose.Facts) diagnose.Result {
 	r := diagnose.Diagnose(f, c.store, c.diag)
-	if c.watch == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() {
+	if c.watch == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() && !c.restoredHistory.Load() {
 		r.Evidence = append(r.Evidence, "no cluster state: auth_type none, no cluster_snapshot, and no Kubernetes objects or events arrived through the pipelines")
 	} else if c.watch != nil && !c.watch.Synced() {
 		r.Evidence = append(r.Evidence, "Kubernetes API not synced when judged: state may be incomplete")

@@ -25,16 +25,18 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	Correlate502BatchesRefused   metric.Int64Counter
-	Correlate502EvidenceIndexed  metric.Int64Counter
-	Correlate502InformersSynced  metric.Int64ObservableGauge
-	Correlate502Objects          metric.Int64ObservableGauge
-	Correlate502RecordsAnnotated metric.Int64Counter
-	Correlate502RecordsDuplicate metric.Int64Counter
-	Correlate502RecordsPending   metric.Int64ObservableGauge
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	Correlate502BatchesRefused       metric.Int64Counter
+	Correlate502EvidenceIndexed      metric.Int64Counter
+	Correlate502HistoryBytes         metric.Int64ObservableGauge
+	Correlate502HistoryWriteFailures metric.Int64Counter
+	Correlate502InformersSynced      metric.Int64ObservableGauge
+	Correlate502Objects              metric.Int64ObservableGauge
+	Correlate502RecordsAnnotated     metric.Int64Counter
+	Correlate502RecordsDuplicate     metric.Int64Counter
+	Correlate502RecordsPending       metric.Int64ObservableGauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -46,6 +48,21 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterCorrelate502HistoryBytesCallback sets callback for observable Correlate502HistoryBytes metric.
+func (builder *TelemetryBuilder) RegisterCorrelate502HistoryBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.Correlate502HistoryBytes, obs: o})
+		return nil
+	}, builder.Correlate502HistoryBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
 }
 
 // RegisterCorrelate502InformersSyncedCallback sets callback for observable Correlate502InformersSynced metric.
@@ -131,6 +148,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_correlate502_evidence_indexed",
 		metric.WithDescription("Event records and restart data points taken from the pipelines as evidence. [Alpha]"),
 		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.Correlate502HistoryBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_correlate502_history_bytes",
+		metric.WithDescription("Size of the cluster history last written to the storage extension (S2-compressed; 0 until the first write). Reported only with `storage`. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.Correlate502HistoryWriteFailures, err = builder.meter.Int64Counter(
+		"otelcol_correlate502_history_write_failures",
+		metric.WithDescription("Cluster history writes that failed (a storage error, or larger than the 64 MiB bound); the history written before stays in storage. [Alpha]"),
+		metric.WithUnit("{write}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.Correlate502InformersSynced, err = builder.meter.Int64ObservableGauge(

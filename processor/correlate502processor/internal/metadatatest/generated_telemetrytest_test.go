@@ -20,6 +20,10 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	require.NoError(t, tb.RegisterCorrelate502HistoryBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	require.NoError(t, tb.RegisterCorrelate502InformersSyncedCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
@@ -34,12 +38,19 @@ func TestSetupTelemetry(t *testing.T) {
 	}))
 	tb.Correlate502BatchesRefused.Add(context.Background(), 1)
 	tb.Correlate502EvidenceIndexed.Add(context.Background(), 1)
+	tb.Correlate502HistoryWriteFailures.Add(context.Background(), 1)
 	tb.Correlate502RecordsAnnotated.Add(context.Background(), 1)
 	tb.Correlate502RecordsDuplicate.Add(context.Background(), 1)
 	AssertEqualCorrelate502BatchesRefused(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCorrelate502EvidenceIndexed(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCorrelate502HistoryBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCorrelate502HistoryWriteFailures(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCorrelate502InformersSynced(t, testTel,
