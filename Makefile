@@ -10,6 +10,7 @@
 #   make chaos     chaos suite (build tag chaos): SIGKILLs, rotation, outages, full disk (test/chaos)
 #   make chaos-short  the same in about five minutes (the CI length)
 #   make demo      build, then replay the demo log through the collector
+#   make doctor    build the pre-flight check into _build/k8s502-doctor
 #   make clean     remove _build/ and .tools/
 
 # Collector core (0.x modules) and contrib; core's 1.x modules are OTELCOL_STABLE_VERSION.
@@ -80,6 +81,13 @@ build: $(BUILDER)
 		echo "collector modules off v$(OTELCOL_VERSION)/v$(OTELCOL_STABLE_VERSION) in $(BUILD_DIR)/go.mod:"; \
 		echo "$$drift"; exit 1; \
 	fi
+
+# The pre-flight check (cmd/k8s502-doctor): a plain Go build, no ocb. Run it on the config a
+# pod runs: _build/k8s502-doctor --config <config.yaml> [--kubeconfig <file>] [--no-send].
+DOCTOR_BIN := $(BUILD_DIR)/k8s502-doctor
+.PHONY: doctor
+doctor:
+	$(GO) build -trimpath -ldflags="-s -w" -o $(DOCTOR_BIN) ./cmd/k8s502-doctor
 
 ## Checks --------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "bound on each API server and export request")
 	fs.BoolVar(&exitZero, "exit-zero", false, "exit 0 even when a check fails (an initContainer that only logs the verdict)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if len(cfgs) == 0 || fs.NArg() > 0 {

@@ -45,5 +45,8 @@ func TestUsage(t *testing.T) {
 	code, _, _ = invoke("--config", "x.yaml", "extra")
 	assert.Equal(t, 2, code)
 	code, _, _ = invoke("--bogus")
-	require.Equal(t, 2, code)
+	assert.Equal(t, 2, code)
+	code, _, errs = invoke("-h")
+	assert.Equal(t, 0, code)
+	require.Contains(t, errs, "-no-send")
 }
