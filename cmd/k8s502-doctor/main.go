@@ -7,7 +7,7 @@
 // informers make (they sync even when a verb is missing), and that each
 // OTLP exporter's backend accepts a marked test record (k8s502.doctor=true).
 //
-//	k8s502-doctor --config /conf/config.yaml [--kubeconfig ~/.kube/config] [--no-send]
+//	k8s502-doctor --config /conf/config.yaml [--kubeconfig ~/.kube/config [--as user]] [--no-send]
 //
 // Every check prints `PASS|WARN|FAIL <check>: <detail>`; the last line is
 // the verdict. The exit status is 1 when a check FAILs (0 with --exit-zero,
@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var exitZero bool
 	fs.Var(&cfgs, "config", "the collector's config: a path or a URI (file:, yaml:, env:), repeatable and merged in order, as the pod passes it to otelcol-k8s502")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig for the RBAC check instead of what auth_type says (in-cluster service account or the default kubeconfig)")
+	fs.StringVar(&o.As, "as", "", "impersonate this user for the RBAC check, e.g. system:serviceaccount:k8s502:otelcol-k8s502-gateway (with your --kubeconfig)")
 	fs.BoolVar(&o.NoSend, "no-send", false, "do not send the test record to the OTLP exporters' backends")
 	fs.IntVar(&o.SampleLines, "lines", 200, "newest lines parsed from each log file")
 	fs.IntVar(&o.SampleFiles, "files", 5, "newest matched log files sampled per receiver")

@@ -55,6 +55,10 @@ type Options struct {
 	// Kubeconfig, when set, is used for the RBAC check instead of what
 	// auth_type says (in-cluster credentials or the default kubeconfig).
 	Kubeconfig string
+	// As impersonates a user for the RBAC check (e.g. the gateway's
+	// ServiceAccount, system:serviceaccount:k8s502:otelcol-k8s502-gateway)
+	// when the doctor runs with someone else's credentials.
+	As string
 	// NoSend skips sending the test record to each OTLP exporter.
 	NoSend bool
 	// SampleLines is how many of the newest lines of each file are parsed;

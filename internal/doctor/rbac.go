@@ -39,6 +39,10 @@ func checkRBAC(ctx context.Context, id component.ID, cfg *correlate502processor.
 	rc.QPS, rc.Burst = 50, 100
 	rc.Timeout = o.Timeout
 	rc.UserAgent = "k8s502-doctor"
+	if o.As != "" {
+		rc.Impersonate.UserName = o.As
+		via += ", as " + o.As
+	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return []Result{{Fail, name, err.Error()}}

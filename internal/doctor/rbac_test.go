@@ -40,9 +40,13 @@ func startAPIServer(t *testing.T, deny ...string) *apiServer {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/apis/authentication.k8s.io/v1/selfsubjectreviews":
+			user := s.userID
+			if as := r.Header.Get("Impersonate-User"); as != "" {
+				user = as
+			}
 			_ = json.NewEncoder(w).Encode(authenticationv1.SelfSubjectReview{
 				TypeMeta: metav1.TypeMeta{APIVersion: "authentication.k8s.io/v1", Kind: "SelfSubjectReview"},
-				Status:   authenticationv1.SelfSubjectReviewStatus{UserInfo: authenticationv1.UserInfo{Username: s.userID}}})
+				Status:   authenticationv1.SelfSubjectReviewStatus{UserInfo: authenticationv1.UserInfo{Username: user}}})
 		case "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
 			// client-go sends protobuf; the universal deserializer reads
 			// it as the API server does.
@@ -132,6 +136,18 @@ func TestRBACDeniedInANamespace(t *testing.T) {
 	assert.Contains(t, fails[0].Detail, "kubectl auth can-i watch endpointslices.discovery.k8s.io -n payments --as=system:serviceaccount:k8s502:otelcol-k8s502-gateway")
 	assert.Contains(t, fails[1].Detail, `denied: verb list, group "" (core), resource namespaces, all namespaces`)
 	assert.Equal(t, "FAIL verdict: 0 PASS, 1 WARN, 2 FAIL", lines[len(lines)-1])
+}
+
+// --as reviews another identity (a workstation's admin checking the
+// gateway's ServiceAccount): client-go's impersonation headers.
+func TestRBACAs(t *testing.T) {
+	s := startAPIServer(t)
+	s.userID = "admin"
+	rs, _ := run(t, Options{Configs: []string{gatewayConfig(t, "    auth_type: kubeConfig")}, Kubeconfig: s.kubeconfig(t), As: "system:serviceaccount:k8s502:otelcol-k8s502-gateway"})
+	r := one(t, rs, "rbac[correlate502]")
+	assert.Equal(t, Pass, r.Status)
+	assert.Contains(t, r.Detail, "for system:serviceaccount:k8s502:otelcol-k8s502-gateway at ")
+	assert.Contains(t, r.Detail, ", as system:serviceaccount:k8s502:otelcol-k8s502-gateway)")
 }
 
 func TestRBACNoAPIServer(t *testing.T) {

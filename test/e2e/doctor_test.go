@@ -48,8 +48,10 @@ func TestDoctorRBAC(t *testing.T) {
 	gateway := filepath.Join(t.TempDir(), "gateway.yaml")
 	require.NoError(t, os.WriteFile(gateway, cfg, 0o644))
 
-	// As shipped: all PASS, the record reached the CubeAPM path.
-	rs := runDoctor(t, doctor.Options{Configs: []string{gateway}, Kubeconfig: kubeconfig})
+	// As shipped: all PASS, the record reached the CubeAPM path. The admin's
+	// kubeconfig with --as, as from a workstation; below, a kubeconfig whose
+	// user impersonates, as a pod's own token would be.
+	rs := runDoctor(t, doctor.Options{Configs: []string{gateway}, Kubeconfig: c.WriteKubeconfig(t, c.Admin), As: user})
 	assert.Equal(t, doctor.Pass, doctor.Verdict(rs).Status, "every check passes")
 	rbac := resultsOf(rs, "rbac[correlate502]")
 	require.Len(t, rbac, 1)
