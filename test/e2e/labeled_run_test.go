@@ -65,15 +65,15 @@ func liveConfig(glob, endpoint string) string {
 
 // restartConfig is the gateway that is killed: receiver and processor on
 // file_storage in dir, and its metrics on metricsPort so the test can see
-// the records held. decision_wait is 12 s so that every labeled record is
-// still held (not yet judged) when the kill comes a few seconds after the
-// last request: all of them are judged by the fresh process.
+// the records held. decision_wait is 30 s so that every labeled record is
+// still held (not yet judged) when the kill comes, 16 s after the
+// incident (see TestLabeled): all of them are judged by the fresh process.
 func restartConfig(glob, endpoint, dir string, metricsPort int) string {
 	return fmt.Sprintf(labeledConfig, glob, `    storage: file_storage
 processors:
   correlate502:
     auth_type: kubeConfig
-    decision_wait: 12s
+    decision_wait: 30s
     storage: file_storage
 extensions:
   file_storage:

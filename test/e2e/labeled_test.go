@@ -85,6 +85,7 @@ func TestLabeled(t *testing.T) {
 		l.Host, l.Path, l.UpstreamName = scenarioHost, "/api/"+sc.name+"/", scenarioNS+"-"+sc.app.name+"-80"
 		locs = append(locs, l)
 	}
+	changed := time.Now()
 	ng := testnginx.Start(t, testnginx.Config{Root: gateway, Locations: locs})
 	// API times are whole seconds: the requests come in a later one.
 	time.Sleep(time.Until(incidentAt.Truncate(time.Second).Add(1500 * time.Millisecond)))
@@ -97,7 +98,11 @@ func TestLabeled(t *testing.T) {
 	t.Logf("%d scenarios, %d failed requests labeled (%d answered by a first attempt, unlabeled), %s after the start",
 		len(scens), len(labels), len(unlabeled), time.Since(began).Round(time.Second))
 
-	// (c) The gateway dies holding every labeled record.
+	// (c) The gateway dies holding every labeled record, after the 15 s
+	// write of its history that follows the incident's changes (what
+	// changed since the last write is lost in a kill, so a kill at another
+	// instant would score a different state each run).
+	time.Sleep(time.Until(changed.Add(16 * time.Second)))
 	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	require.Eventually(t, func() bool {
 		n, err := recordsPending(metrics)
