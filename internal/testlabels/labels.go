@@ -82,10 +82,12 @@ type CalibrationRow struct {
 	Verdicts, Right int
 }
 
-// ScenarioRow counts one scenario's requests and right verdicts.
+// ScenarioRow counts one scenario's requests and right verdicts, and its
+// verdicts per confidence level.
 type ScenarioRow struct {
 	Scenario, Class string
 	Requests, Right int
+	Confidence      map[string]int
 }
 
 // Miss is a wrong verdict beside its label.
@@ -120,7 +122,7 @@ func Judge(state string, labels []Label, verdicts map[string]Verdict) Score {
 		row(l.Cause).Support++
 		sr := scen[l.Scenario]
 		if sr == nil {
-			sr = &ScenarioRow{Scenario: l.Scenario, Class: l.Class}
+			sr = &ScenarioRow{Scenario: l.Scenario, Class: l.Class, Confidence: map[string]int{}}
 			scen[l.Scenario] = sr
 			scenOrder = append(scenOrder, l.Scenario)
 		}
@@ -135,6 +137,7 @@ func Judge(state string, labels []Label, verdicts map[string]Verdict) Score {
 			continue
 		}
 		s.Judged++
+		sr.Confidence[v.Confidence]++
 		row(v.Cause).Given++
 		causeRight := v.Cause == l.Cause
 		podWrong := false

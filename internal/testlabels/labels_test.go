@@ -57,10 +57,10 @@ func TestJudge(t *testing.T) {
 		{Confidence: "low", Verdicts: 1, Right: 0},
 	}, s.Calibration)
 	assert.Equal(t, []ScenarioRow{
-		{Scenario: "crash", Requests: 2, Right: 1},
-		{Scenario: "gone", Requests: 2, Right: 2},
-		{Scenario: "selector", Requests: 1},
-		{Scenario: "app", Requests: 1},
+		{Scenario: "crash", Requests: 2, Right: 1, Confidence: map[string]int{"high": 2}},
+		{Scenario: "gone", Requests: 2, Right: 2, Confidence: map[string]int{"medium": 2}},
+		{Scenario: "selector", Requests: 1, Confidence: map[string]int{"low": 1}},
+		{Scenario: "app", Requests: 1, Confidence: map[string]int{}},
 	}, s.Scenarios)
 }
 

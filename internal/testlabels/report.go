@@ -2,6 +2,7 @@ package testlabels
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -64,11 +65,14 @@ func Markdown(scores []Score) string {
 
 	if len(scores) > 0 {
 		w("")
+		w("Right verdicts per scenario, and the confidence of its verdicts.")
+		w("")
 		head("scenario | class | requests", "right")
 		for i, sc := range scores[0].Scenarios {
 			cells := []string{sc.Scenario, sc.Class, fmt.Sprint(sc.Requests)}
 			for _, s := range scores {
-				cells = append(cells, fmt.Sprint(s.Scenarios[i].Right))
+				r := s.Scenarios[i]
+				cells = append(cells, fmt.Sprintf("%d %s", r.Right, confidences(r.Confidence)))
 			}
 			w("| %s |", strings.Join(cells, " | "))
 		}
@@ -90,6 +94,28 @@ func Markdown(scores []Score) string {
 		}
 	}
 	return b.String()
+}
+
+// confidences lists how many verdicts had each level: "(high 2, low 1)",
+// or "(no record)".
+func confidences(n map[string]int) string {
+	var parts []string
+	for _, lv := range levels {
+		if n[lv] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", lv, n[lv]))
+		}
+	}
+	var other []string
+	for lv, c := range n {
+		if !slices.Contains(levels, lv) {
+			other = append(other, fmt.Sprintf("%s %d", dash(lv), c))
+		}
+	}
+	sort.Strings(other)
+	if parts = append(parts, other...); len(parts) == 0 {
+		return "(no record)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 func causeNames(scores []Score) []string {

@@ -28,7 +28,8 @@ func TestMarkdown(t *testing.T) {
 		"| unknown | 0 | — | — | 0% | — |",
 		"| high | 2/2 (100%) | — |",
 		"| low | — | 0/1 (0%) |",
-		"| crash | base | 1 | 1 | 0 |",
+		"| crash | base | 1 | 1 (high 1) | 0 (low 1) |",
+		"| selector | base | 1 | 1 (high 1) | 0 (no record) |",
 		"| dump | a1 | pod_crash | cart-0 | unknown | low | cart-0 |",
 		"| dump | c1 | no_endpoints | — | (no record) | — | — |",
 	} {
