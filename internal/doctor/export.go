@@ -91,7 +91,7 @@ func send(ctx context.Context, f exporter.Factory, id component.ID, cfg componen
 		return Result{Fail, name, fmt.Sprintf("cannot build the exporter: %v", err)}
 	}
 	if err := exp.Start(ctx, componenttest.NewNopHost()); err != nil {
-		return Result{Fail, name, fmt.Sprintf("cannot start the exporter (an auth extension is not loaded by the doctor): %v", err)}
+		return Result{Fail, name, fmt.Sprintf("cannot start the exporter: %v (the doctor loads no extensions, so an auth extension cannot be used)", err)}
 	}
 	start := time.Now()
 	err = exp.ConsumeLogs(ctx, testRecord(id))
