@@ -95,10 +95,15 @@ func noEndpoints(j *judge) bool {
 		}
 	default:
 		notReady := 0
+		var unready []*cluster.PodInfo
 		for _, p := range matching {
 			if r, known := j.s.ReadyAt(ns, p.Pod.Name, j.f.Time); known && !r {
 				notReady++
+				unready = append(unready, p)
 			}
+		}
+		if notReady == len(matching) && j.whyUnready(unready, ev) {
+			return true
 		}
 		ev = append(ev, fmt.Sprintf("selector %s matches %d pod(s), %d not Ready at %s", labelsString(sel), len(matching), notReady, ts(j.f.Time)))
 		rem = fmt.Sprintf("kubectl -n %s get pods -l %s -o wide; kubectl -n %s describe pods -l %s | grep -A5 -i readiness", ns, selectorArg(sel), ns, selectorArg(sel))
@@ -194,4 +199,38 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// whyUnready: the Service had no ready endpoint because every pod it selects
+// was not Ready, and a crash or a failing readiness probe of one of them says
+// why. That is the cause (what broke), and "no endpoints" only its symptom:
+// the first of those pods the crash or probe rule claims becomes the target.
+func (j *judge) whyUnready(pods []*cluster.PodInfo, ev []string) bool {
+	savedTarget, savedOut := j.result.Target, j.result.RuledOut
+	for _, p := range pods {
+		j.setPod(p)
+		// A pod simply not Ready (starting, or no reason on record) leaves
+		// the verdict at no_endpoints: the probe rule claims here only
+		// with the probe's own failures (Unhealthy events) on record.
+		if podCrash(j) || (j.probeFailed(p) && readinessProbe(j)) {
+			j.result.Evidence = append(ev, j.result.Evidence...)
+			j.result.Evidence = append(j.result.Evidence, fmt.Sprintf("%s answered %d without contacting a pod: every pod of the Service was not Ready", j.gatewayName(), j.f.Status))
+			if !j.watched() {
+				j.reconstructed = true // not Ready then is read from lastTransitionTime
+			}
+			return true
+		}
+	}
+	j.pod, j.result.Target, j.result.RuledOut = nil, savedTarget, savedOut
+	return false
+}
+
+// probeFailed says whether the pod's readiness probe failed in the window.
+func (j *judge) probeFailed(p *cluster.PodInfo) bool {
+	for _, e := range j.s.Events(p.Pod.Namespace, "Pod", p.Pod.Name, j.from, j.to) {
+		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
+			return true
+		}
+	}
+	return false
 }

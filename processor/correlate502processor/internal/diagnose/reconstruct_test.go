@@ -39,8 +39,9 @@ func snapshotShop(t *testing.T, a, b *corev1.Pod) *world {
 // answered 503 (no active endpoint) while they were not Ready; the dump
 // taken afterwards shows them Ready and listed ready. Their Ready
 // conditions' lastTransitionTime (after the 503) says they were not Ready
-// then: no_endpoints, reconstructed, medium. Their twin with old restarts,
-// Ready long before the 503, is not blamed.
+// then, and the crash says why: pod_crash (what broke; "no endpoints" is the
+// symptom), reconstructed, medium. Their twin with old restarts, Ready long
+// before the 503, is not blamed.
 func TestReadinessReconstructedFromSnapshot(t *testing.T) {
 	build := func(t *testing.T, readySince time.Time) *world {
 		return snapshotShop(t,
@@ -51,8 +52,9 @@ func TestReadinessReconstructedFromSnapshot(t *testing.T) {
 	noUpstream(&f)
 
 	got := build(t, at(15)).diagnose(f)
-	assert.Equal(t, schema.CauseNoEndpoints, got.Cause, "%v", got.Evidence)
+	assert.Equal(t, schema.CausePodCrash, got.Cause, "%v", got.Evidence)
 	assert.Equal(t, schema.ConfidenceMedium, got.Confidence)
+	assert.Equal(t, podA, got.Target.Pod)
 	containsSome(t, "evidence", got.Evidence, []string{
 		"reconstructed: endpoint 10.1.2.3 (pod shop/" + podA + ") is listed ready=true in the state the collector was shown, but the pod's Ready condition changed at " + rfc(at(15)),
 		"service shop/checkout had no ready endpoints at " + rfc(t0),
@@ -65,15 +67,16 @@ func TestReadinessReconstructedFromSnapshot(t *testing.T) {
 	containsSome(t, "ruled out", got.RuledOut, []string{"service shop/checkout had 2 ready endpoint(s) at " + rfc(t0)})
 
 	// The same 503 judged live (the store watched the pods go unready):
-	// high, nothing reconstructed.
+	// the crash at high, nothing reconstructed.
 	w := newWorld(t)
 	w.shop()
 	w.pod(mkPod(podA, ipA, lastTerminated("OOMKilled", 137, 3, at(-20)), withReady(false, at(-20))), at(-20))
 	w.pod(mkPod(podB, ipB, onNode("node-b"), lastTerminated("OOMKilled", 137, 2, at(-19)), withReady(false, at(-19))), at(-19))
 	w.endpoints("checkout", at(-19), ep(ipA, podA, "node-a", false, false), ep(ipB, podB, "node-b", false, false))
 	got = w.diagnose(f)
-	assert.Equal(t, schema.CauseNoEndpoints, got.Cause)
+	assert.Equal(t, schema.CausePodCrash, got.Cause)
 	assert.Equal(t, schema.ConfidenceHigh, got.Confidence)
+	containsSome(t, "evidence", got.Evidence, []string{"service shop/checkout had no ready endpoints at " + rfc(t0), "every pod of the Service was not Ready"})
 	for _, e := range got.Evidence {
 		assert.NotContains(t, e, "reconstructed")
 	}
@@ -97,4 +100,31 @@ func TestUnwatchedCapsHistoryVerdicts(t *testing.T) {
 	got = crashed.diagnose(f)
 	assert.Equal(t, schema.CausePodCrash, got.Cause)
 	assert.Equal(t, schema.ConfidenceHigh, got.Confidence, "the pod's own termination at that second")
+}
+
+// Every pod of the Service was not Ready because its readiness probe was
+// failing: the 503 is the probe's doing (readiness_probe, naming the pod);
+// not Ready with no probe failure on record stays no_endpoints.
+func TestNoEndpointsNamesWhatBroke(t *testing.T) {
+	build := func(t *testing.T, probeEvents bool) *world {
+		w := newWorld(t)
+		w.shop()
+		w.pod(mkPod(podA, ipA, withReady(false, at(-30))), at(-30))
+		w.pod(mkPod(podB, ipB, onNode("node-b"), withReady(false, at(-28))), at(-28))
+		w.endpoints("checkout", at(-27), ep(ipA, podA, "node-a", false, false), ep(ipB, podB, "node-b", false, false))
+		if probeEvents {
+			w.event("Pod", podB, "Unhealthy", "Readiness probe failed: Get \"http://10.1.2.4:8080/ready\": context deadline exceeded", at(-40), at(-2), 9)
+		}
+		return w
+	}
+	f := failedAt("", "")
+	noUpstream(&f)
+	got := build(t, true).diagnose(f)
+	assert.Equal(t, schema.CauseReadinessProbe, got.Cause, "%v", got.Evidence)
+	assert.Equal(t, podB, got.Target.Pod)
+	containsSome(t, "evidence", got.Evidence, []string{"service shop/checkout had no ready endpoints", "event Unhealthy on pod shop/" + podB})
+
+	got = build(t, false).diagnose(f)
+	assert.Equal(t, schema.CauseNoEndpoints, got.Cause)
+	assert.Empty(t, got.Target.Pod)
 }
