@@ -343,8 +343,8 @@ func TestGatewayDeployment(t *testing.T) {
 		}
 	}
 	slices.Sort(ports)
-	if !slices.Equal(ports, []int32{4317, 4318}) {
-		t.Errorf("Service ports %v, want OTLP 4317 and 4318", ports)
+	if !slices.Equal(ports, []int32{4317, 4318, 8888}) {
+		t.Errorf("Service ports %v, want OTLP 4317 and 4318 and the collector's metrics 8888", ports)
 	}
 
 	// correlate502 in both pipelines, talking to the API server; no debug exporter.
