@@ -157,9 +157,12 @@ func TestTwoTier(t *testing.T) {
 }
 
 // exampleConfig is config.yaml of the ConfigMap mounted by the one object of
-// kind (DaemonSet or Deployment) in objs, edited by edit.
+// kind (DaemonSet or Deployment) in objs, edited by edit. The processes this
+// test starts get the environment the pod would: the gateway profile's
+// values (envFrom) and the pod's namespace (the downward API).
 func exampleConfig(t *testing.T, objs []*unstructured.Unstructured, kind string, edit func(map[string]any)) map[string]any {
 	t.Helper()
+	setProfileEnv(t, objs)
 	var cmName string
 	for _, u := range objs {
 		if u.GetKind() != kind {
@@ -224,4 +227,22 @@ func writeConfig(t *testing.T, dir string, cfg map[string]any) string {
 	path := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 	return path
+}
+
+// setProfileEnv sets the shipped gateway profile's values (profile.yaml) and
+// POD_NAMESPACE in the environment, as envFrom and the downward API do.
+func setProfileEnv(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	t.Setenv("POD_NAMESPACE", manifestNS)
+	for _, u := range objs {
+		if u.GetKind() == "ConfigMap" && u.GetName() == "otelcol-k8s502-profile" {
+			data, _, err := unstructured.NestedStringMap(u.Object, "data")
+			require.NoError(t, err)
+			for k, v := range data {
+				t.Setenv(k, v)
+			}
+			return
+		}
+	}
+	t.Fatal("examples/kubernetes has no ConfigMap otelcol-k8s502-profile")
 }

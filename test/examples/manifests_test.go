@@ -127,7 +127,19 @@ func gatewayConfigText(t *testing.T) string {
 
 func gatewayConfig(t *testing.T) map[string]any {
 	t.Helper()
-	return parseYAMLMap(t, "gateway config", []byte(gatewayConfigText(t)))
+	return parseYAMLMap(t, "gateway config", []byte(withProfile(t, loadManifests(t), gatewayConfigText(t))))
+}
+
+// withProfile is a config with the gateway profile's values (profile.yaml, which both
+// workloads take with envFrom) and the pod's namespace filled in, as the pod sees them.
+func withProfile(t *testing.T, m manifests, config string) string {
+	t.Helper()
+	cm := find[*corev1.ConfigMap](t, m, "otelcol-k8s502-profile")
+	pairs := []string{"${env:POD_NAMESPACE}", cm.Namespace}
+	for k, v := range cm.Data {
+		pairs = append(pairs, "${env:"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(config)
 }
 
 func TestManifestsDecode(t *testing.T) {
@@ -210,10 +222,17 @@ func checkHardened(t *testing.T, what string, pod corev1.PodSpec, c corev1.Conta
 			t.Errorf("%s: %s probe on port %d, health_check listens on %s", what, name, got, port)
 		}
 	}
-	// Every ${env:...} in the config is set on the container.
+	// Every ${env:...} in the config is set on the container, itself or from a ConfigMap.
 	var env []string
 	for _, e := range c.Env {
 		env = append(env, e.Name)
+	}
+	for _, ef := range c.EnvFrom {
+		if ef.ConfigMapRef != nil {
+			for k := range find[*corev1.ConfigMap](t, loadManifests(t), ef.ConfigMapRef.Name).Data {
+				env = append(env, k)
+			}
+		}
 	}
 	text, _ := yamlText(cfg)
 	for _, ref := range envRefs(text) {
@@ -246,8 +265,8 @@ func TestAgentDaemonSet(t *testing.T) {
 	ds := find[*appsv1.DaemonSet](t, m, "otelcol-k8s502-agent")
 	pod := ds.Spec.Template.Spec
 	text, c := configOf(t, m, pod)
-	cfg := parseYAMLMap(t, "agent config", []byte(text))
-	checkHardened(t, "agent", pod, c, cfg)
+	checkHardened(t, "agent", pod, c, parseYAMLMap(t, "agent config", []byte(text)))
+	cfg := parseYAMLMap(t, "agent config", []byte(withProfile(t, m, text)))
 
 	// No API access at all.
 	sa := find[*corev1.ServiceAccount](t, m, pod.ServiceAccountName)

@@ -12,7 +12,15 @@ import (
 // (or the demo runner) would. A config that uses a variable missing here fails the test.
 var testEnv = map[string]string{
 	// examples/kubernetes: the downward API.
-	"POD_IP": "127.0.0.1",
+	"POD_IP":        "127.0.0.1",
+	"POD_NAMESPACE": "k8s502",
+	// examples/kubernetes/profile.yaml (ingress-nginx); TestKustomizeGateways validates
+	// every other profile.
+	"K8S502_GATEWAY_FORMAT":        "ingress-nginx",
+	"K8S502_GATEWAY_INCLUDE":       `["/var/log/pods/ingress-nginx_*/controller/*.log"]`,
+	"K8S502_GATEWAY_STATUSES":      "[502, 503, 504]",
+	"K8S502_CONTROLLER_NAMESPACE":  "ingress-nginx",
+	"K8S502_CONTROLLER_POD_LABELS": `{"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}`,
 	// The Helm chart's pod template.
 	"MY_POD_IP":          "127.0.0.1",
 	"OTEL_K8S_NODE_NAME": "node-1",
