@@ -270,11 +270,12 @@ func TestHelmValuesUseChartKeys(t *testing.T) {
 	}
 }
 
-// The chart's agent sends to the chart's gateway Service.
+// The chart's agent sends to the chart's gateway Service, in the release's own
+// namespace (the chart sets OTEL_K8S_NAMESPACE): installable in any namespace.
 func TestHelmAgentSendsToGateway(t *testing.T) {
 	agent := chartConfig(t, loadValues(t, "values-daemonset.yaml"))
 	gw := loadValues(t, "values-deployment.yaml")
-	want := fmt.Sprintf("%s.k8s502.svc.cluster.local:4317", gw["fullnameOverride"])
+	want := fmt.Sprintf("%s.${env:OTEL_K8S_NAMESPACE}.svc.cluster.local:4317", gw["fullnameOverride"])
 	if got := dig(agent, "exporters", "otlp_grpc", "endpoint"); got != want {
 		t.Errorf("agent exporter endpoint = %v, want %s (the gateway's Service)", got, want)
 	}
