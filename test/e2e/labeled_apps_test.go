@@ -42,21 +42,19 @@ type lsuite struct {
 
 // lapp is one application.
 type lapp struct {
-	name     string
-	kind     string            // "Deployment" or "StatefulSet"
-	selector map[string]string // of the Service; nil: {app: name}
-	svc      *corev1.Service
-	deploy   *appsv1.Deployment
-	rs       *appsv1.ReplicaSet // the current one
-	sts      *appsv1.StatefulSet
-	slice    *discoveryv1.EndpointSlice
-	pods     []*lpod // every pod made, in order
+	name   string
+	kind   string // "Deployment" or "StatefulSet"
+	svc    *corev1.Service
+	deploy *appsv1.Deployment
+	rs     *appsv1.ReplicaSet // the current one
+	sts    *appsv1.StatefulSet
+	slice  *discoveryv1.EndpointSlice
+	pods   []*lpod // every pod made, in order
 }
 
 // lpod is one pod and the process standing in for its container.
 type lpod struct {
 	name, ip, sliceIP string
-	up                *testnginx.Upstream
 	obj               *corev1.Pod
 	// ep is the pod's endpoint in the Service's slice; nil: not listed.
 	ep *discoveryv1.EndpointConditions
@@ -154,7 +152,7 @@ func (s *lsuite) pods(a *lapp, behaviors ...testnginx.Behavior) []*lpod {
 		obj, err := s.cs.CoreV1().Pods(scenarioNS).Create(ctx, &corev1.Pod{ObjectMeta: meta, Spec: spec}, metav1.CreateOptions{})
 		require.NoError(t, err)
 		p.name, p.obj = obj.Name, obj
-		p.up = testnginx.StartUpstream(t, p.addr(s.port), b)
+		testnginx.StartUpstream(t, p.addr(s.port), b)
 		s.owner[p.addr(s.port)] = p.name
 		now := time.Now()
 		s.status(p, func(st *corev1.PodStatus) {
