@@ -102,7 +102,7 @@ lint:
 		echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; \
 	fi
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./test/e2e/... ./processor/correlate502processor/internal/kube/
+	$(GO) vet -tags e2e ./test/e2e/... ./processor/correlate502processor/internal/kube/ ./processor/correlate502processor/internal/netpol/
 	$(GO) vet -tags chaos ./test/chaos/
 	$(GO) vet -tags storm ./test/storm/
 
@@ -140,7 +140,7 @@ fuzz:
 LABELED_REPORT ?= $(BUILD_DIR)/labeled-report.md
 e2e: build
 	bash test/e2e/tools/build.sh
-	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) K8S502_LABELED_REPORT=$(LABELED_REPORT) $(GO) test -p 1 -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/
+	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) K8S502_LABELED_REPORT=$(LABELED_REPORT) $(GO) test -p 1 -tags e2e -count=1 ./test/e2e/... ./processor/correlate502processor/internal/kube/ ./processor/correlate502processor/internal/netpol/
 
 .PHONY: chaos chaos-short
 # Real collector processes killed, starved and restarted while a kubelet-style
