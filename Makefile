@@ -10,6 +10,7 @@
 #   make chaos     chaos suite (build tag chaos): SIGKILLs, rotation, outages, full disk (test/chaos)
 #   make chaos-short  the same in about five minutes (the CI length)
 #   make demo      build, then replay the demo log through the collector
+#   make image     the container image (OCI layout, IMAGE_ARCHS) without Docker, in _build/image
 #   make doctor    build the pre-flight check into _build/k8s502-doctor
 #   make clean     remove _build/ and .tools/
 
@@ -89,11 +90,28 @@ DOCTOR_BIN := $(BUILD_DIR)/k8s502-doctor
 doctor:
 	$(GO) build -trimpath -ldflags="-s -w" -o $(DOCTOR_BIN) ./cmd/k8s502-doctor
 
+.PHONY: image
+# The container image without Docker: static binaries for each of IMAGE_ARCHS, then an OCI image
+# layout (one index over the platforms) in _build/image, written by tools/image. Push it with
+# `crane push _build/image <ref>` or `skopeo copy oci:_build/image docker://<ref>`; the Dockerfile
+# builds the same image where Docker is at hand.
+IMAGE_ARCHS ?= amd64 arm64
+IMAGE_VERSION ?= $(shell sed -n 's/^  version: //p' builder-config.yaml)
+image: build
+	@set -e; plats=""; for arch in $(IMAGE_ARCHS); do \
+		echo "== linux/$$arch"; \
+		(cd $(BUILD_DIR) && CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags="-s -w" -o otelcol-k8s502-linux-$$arch .); \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags="-s -w" -o $(BUILD_DIR)/k8s502-doctor-linux-$$arch ./cmd/k8s502-doctor; \
+		plats="$$plats --platform $$arch=$(BUILD_DIR)/otelcol-k8s502-linux-$$arch,$(BUILD_DIR)/k8s502-doctor-linux-$$arch"; \
+	done; \
+	cd tools/image && $(GO) run . $$plats --out $(BUILD_DIR)/image --version $(IMAGE_VERSION)
+
 ## Checks --------------------------------------------------------------------
 
 .PHONY: test
 test:
 	$(GO) test -race ./...
+	cd tools/image && $(GO) test ./...
 
 .PHONY: lint
 lint:
