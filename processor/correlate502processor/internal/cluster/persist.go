@@ -58,6 +58,7 @@ type history struct {
 	Terminations    []Termination                 `json:"terminations,omitempty"`
 	Events          []*Event                      `json:"events,omitempty"`
 	Services        []*corev1.Service             `json:"services,omitempty"`
+	ServiceVersions []persistedServiceVersion     `json:"serviceVersions,omitempty"`
 	Slices          []*discoveryv1.EndpointSlice  `json:"endpointSlices,omitempty"`
 	Endpoints       []persistedAddress            `json:"endpoints,omitempty"`
 	Deployments     []*appsv1.Deployment          `json:"deployments,omitempty"`
@@ -66,6 +67,16 @@ type history struct {
 	NetworkPolicies []*networkingv1.NetworkPolicy `json:"networkPolicies,omitempty"`
 	Namespaces      []*corev1.Namespace           `json:"namespaces,omitempty"`
 	Watched         []Window                      `json:"watched,omitempty"`
+}
+
+// persistedServiceVersion is one version of a Service's spec (services_history.go).
+// A history written before versions were kept has none: the Service then
+// starts its history with its current version.
+type persistedServiceVersion struct {
+	Namespace string          `json:"namespace"`
+	Name      string          `json:"name"`
+	Since     time.Time       `json:"since"`
+	Service   *corev1.Service `json:"service"`
 }
 
 // persistedPod is a PodInfo. Named says the store finds it by namespace and
@@ -175,6 +186,11 @@ func (s *Store) copyHistory(now time.Time) *history {
 	}
 	for _, svc := range s.services {
 		h.Services = append(h.Services, svc)
+	}
+	for k, hist := range s.svcHistory {
+		for _, v := range hist {
+			h.ServiceVersions = append(h.ServiceVersions, persistedServiceVersion{Namespace: k.ns, Name: k.name, Since: v.since, Service: v.svc})
+		}
 	}
 	for _, es := range s.slices {
 		h.Slices = append(h.Slices, es)

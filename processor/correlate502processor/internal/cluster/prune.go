@@ -29,4 +29,5 @@ func (s *Store) Prune(now time.Time) {
 	s.pruneEndpoints(cutoff)
 	s.pruneReplicaSets(cutoff)
 	s.pruneWatched(cutoff)
+	s.pruneServiceVersions(cutoff)
 }

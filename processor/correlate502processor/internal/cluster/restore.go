@@ -139,6 +139,22 @@ func (s *Store) restore(h *history, relist bool) error {
 		s.indexUpstreams(svc)
 		r.keep("Service", k, svc)
 	}
+	// Versions in the order written (oldest first per Service), each only
+	// for a Service still held; without any, the current one starts it.
+	slices.SortStableFunc(h.ServiceVersions, func(a, b persistedServiceVersion) int { return a.Since.Compare(b.Since) })
+	for _, v := range h.ServiceVersions {
+		k := nsName{v.Namespace, v.Name}
+		if _, ok := s.services[k]; ok && v.Service != nil {
+			s.svcHistory[k] = append(s.svcHistory[k], serviceVersion{since: v.Since, svc: stripService(v.Service)})
+		}
+	}
+	for k, svc := range s.services {
+		if len(s.svcHistory[k]) == 0 {
+			s.recordServiceVersion(k, svc, time.Time{})
+		} else {
+			s.svcHistory[k][len(s.svcHistory[k])-1].svc = svc // the current object itself
+		}
+	}
 	for _, es := range h.Slices {
 		es = stripEndpointSlice(es)
 		k := nsName{es.Namespace, es.Name}

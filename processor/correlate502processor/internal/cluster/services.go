@@ -21,8 +21,9 @@ type upstreamRef struct {
 	name string // ServicePort.Name
 }
 
-// UpsertService records a Service and indexes its upstream names.
-func (s *Store) UpsertService(svc *corev1.Service, _ time.Time) {
+// UpsertService records a Service and indexes its upstream names; a changed
+// selector or ports make a new version (see ServiceAt).
+func (s *Store) UpsertService(svc *corev1.Service, seen time.Time) {
 	if svc == nil {
 		return
 	}
@@ -34,6 +35,7 @@ func (s *Store) UpsertService(svc *corev1.Service, _ time.Time) {
 	}
 	s.services[k] = svc
 	s.indexUpstreams(svc)
+	s.recordServiceVersion(k, svc, seen)
 }
 
 // DeleteService forgets a Service; its endpoint history stays until pruned.
@@ -47,6 +49,7 @@ func (s *Store) DeleteService(svc *corev1.Service, _ time.Time) {
 	if old := s.services[k]; old != nil {
 		s.unindexUpstreams(old)
 		delete(s.services, k)
+		delete(s.svcHistory, k)
 	}
 }
 

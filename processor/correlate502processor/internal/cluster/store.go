@@ -33,7 +33,8 @@ type Store struct {
 	events      map[string]*Event   // Event.Key → event
 	eventsByObj map[nsName][]*Event // involved object namespace/name → events
 	services    map[nsName]*corev1.Service
-	upstreams   map[string][]upstreamRef // ingress-nginx upstream name → ports
+	svcHistory  map[nsName][]serviceVersion // spec versions, see services_history.go
+	upstreams   map[string][]upstreamRef    // ingress-nginx upstream name → ports
 	slices      map[nsName]*discoveryv1.EndpointSlice
 	slicesBySvc map[nsName]map[string]*discoveryv1.EndpointSlice
 	endpoints   map[nsName]map[endpointKey][]endpointEntry // service → address → states over time
@@ -65,6 +66,7 @@ func NewStore(lookback time.Duration) *Store {
 		events:       map[string]*Event{},
 		eventsByObj:  map[nsName][]*Event{},
 		services:     map[nsName]*corev1.Service{},
+		svcHistory:   map[nsName][]serviceVersion{},
 		upstreams:    map[string][]upstreamRef{},
 		slices:       map[nsName]*discoveryv1.EndpointSlice{},
 		slicesBySvc:  map[nsName]map[string]*discoveryv1.EndpointSlice{},

@@ -38,7 +38,7 @@ func noEndpoints(j *judge) bool {
 		return false
 	}
 	ns, name := j.svc.ns, j.svc.name
-	svc, ok := j.s.Service(ns, name)
+	svc, ok := j.s.ServiceAt(ns, name, j.f.Time) // the spec in force then (a selector fixed since)
 	if !ok {
 		return false
 	}

@@ -30,7 +30,7 @@ func podsGone(j *judge) bool {
 	if j.pod != nil || j.ip == "" || j.svc == nil || !slices.Contains(goneKinds, j.f.ErrorKind) {
 		return false
 	}
-	svc, ok := j.s.Service(j.svc.ns, j.svc.name)
+	svc, ok := j.s.ServiceAt(j.svc.ns, j.svc.name, j.f.Time) // the spec in force then
 	if !ok || len(svc.Spec.Selector) == 0 {
 		return false
 	}

@@ -38,7 +38,7 @@ func targetPortMismatch(j *judge) bool {
 		j.ruleOut("targetPort not compared: %s", why)
 		return false
 	}
-	svc, ok := j.s.Service(j.svc.ns, j.svc.name)
+	svc, ok := j.s.ServiceAt(j.svc.ns, j.svc.name, j.f.Time) // the spec in force then
 	if !ok {
 		return false
 	}

@@ -153,3 +153,29 @@ func portless(w *world, eps ...discoveryv1.Endpoint) {
 	}
 	w.s.UpsertEndpointSlice(strip(w.t, cluster.StripEndpointSlice, es), at(-3590))
 }
+
+// The Service's targetPort was fixed after the request (the operator fixed
+// it, or it changed while a restarted gateway was down): the request failed
+// against the spec in force then, so it is still target_port_mismatch; a
+// request after the fix is not.
+func TestTargetPortFixedAfterTheRequest(t *testing.T) {
+	w := newWorld(t)
+	w.shop()
+	w.pod(mkPod(podA, ipA, servesOn("http", 3000)), at(-3600))
+	// No EndpointSlice port for the address: the Service's targetPort is
+	// what the gateway dialled.
+	w.endpoints("checkout", at(-3590))
+	fixed := mkService("checkout", map[string]string{"app": "checkout"})
+	fixed.Spec.Ports[0].TargetPort = intstr.FromInt32(3000)
+	w.s.UpsertService(strip(w.t, cluster.StripService, fixed), at(30))
+
+	f := failedAt(schema.ErrConnectRefused, msgRefused)
+	got := w.diagnose(f)
+	check(t, got, want{cause: schema.CauseTargetPortMismatch, confidence: schema.ConfidenceMedium})
+
+	f.Time = at(40)
+	got = w.diagnose(f)
+	if got.Cause == schema.CauseTargetPortMismatch {
+		t.Errorf("after the fix: %s %v", got.Cause, got.Evidence)
+	}
+}
