@@ -29,7 +29,14 @@ package examples_test
 //
 //	<!-- not validated: <reason> -->
 //
-// and skipped with the reason in the log.
+// and skipped with the reason in the log. An untagged block that is a collector config or a
+// manifest fails: it would escape the checks.
+//
+// Shell blocks (```sh, bash, shell, console) run from the repository root: a path whose first
+// component is a root entry (the values of -f/--config/-k and, until a cd, any argument) must
+// exist, `make X` must be a Makefile target, and `otelcol-k8s502 --config ...` on repository
+// files is validated with the built binary and the line's variables. Commands in the prose's
+// `code spans` get the same checks on their -f/--config/-k values.
 
 import (
 	"bufio"
@@ -326,6 +333,14 @@ func TestDocSnippets(t *testing.T) {
 	counts := map[string]int{}
 	var others, skipped []string
 	for _, b := range blocks {
+		if b.lang == "" && b.skip == "" {
+			// An untagged block that is a config or a manifest would escape this test.
+			if docs, err := snippetDocs(b.text); err == nil {
+				if kind, _ := classifySnippet(b.file, docs); kind == kindCollector || kind == kindKubernetes {
+					t.Errorf("%s: an untagged block holds a %s: tag it ```yaml so that it is validated", b.name(), kind)
+				}
+			}
+		}
 		if b.lang != "yaml" && b.lang != "yml" {
 			continue
 		}
