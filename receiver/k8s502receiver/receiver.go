@@ -133,6 +133,7 @@ func (r *k8s502Receiver) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	r.tb = tb
+	r.warnEmptyIncludes()
 	if err := tb.RegisterK8s502ReceiverPendingErrorsCallback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(int64(r.joiner.Stats().Pending))
 		return nil
