@@ -71,8 +71,15 @@ func exampleObjects(t *testing.T) []*unstructured.Unstructured {
 // returns them.
 func applyExamples(t *testing.T, c *testcluster.Cluster) []*unstructured.Unstructured {
 	t.Helper()
-	ctx := t.Context()
 	objs := exampleObjects(t)
+	createObjects(t, c, objs)
+	return objs
+}
+
+// createObjects creates objs in the API server with strict field validation.
+func createObjects(t *testing.T, c *testcluster.Cluster, objs []*unstructured.Unstructured) {
+	t.Helper()
+	ctx := t.Context()
 	dc, err := dynamic.NewForConfig(rest.CopyConfig(c.Admin))
 	require.NoError(t, err)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.AdminClient(t).Discovery()))
@@ -87,7 +94,6 @@ func applyExamples(t *testing.T, c *testcluster.Cluster) []*unstructured.Unstruc
 		_, err = ri.Create(ctx, u, metav1.CreateOptions{FieldValidation: metav1.FieldValidationStrict})
 		require.NoError(t, err, "create %s %s/%s", gvk.Kind, u.GetNamespace(), u.GetName())
 	}
-	return objs
 }
 
 // serviceAccountOf is spec.template.spec.serviceAccountName of the one

@@ -229,13 +229,13 @@ func writeConfig(t *testing.T, dir string, cfg map[string]any) string {
 	return path
 }
 
-// setProfileEnv sets the shipped gateway profile's values (profile.yaml) and
+// setProfileEnv sets the gateway profile's values (profile.yaml) and
 // POD_NAMESPACE in the environment, as envFrom and the downward API do.
 func setProfileEnv(t *testing.T, objs []*unstructured.Unstructured) {
 	t.Helper()
-	t.Setenv("POD_NAMESPACE", manifestNS)
 	for _, u := range objs {
 		if u.GetKind() == "ConfigMap" && u.GetName() == "otelcol-k8s502-profile" {
+			t.Setenv("POD_NAMESPACE", u.GetNamespace()) // the workloads' namespace: the profile's
 			data, _, err := unstructured.NestedStringMap(u.Object, "data")
 			require.NoError(t, err)
 			for k, v := range data {

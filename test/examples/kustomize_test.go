@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,59 +10,20 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testkustomize"
 )
 
 // An install as a user makes it: a kustomization of their own on top of
 // examples/kubernetes, setting a namespace and an image once each and picking
-// a gateway with one component. Rendered by kustomize's own library (what
+// a gateway with one component, rendered by kustomize's own library (what
 // `kubectl apply -k` runs), for every gateway.
-const userOverlay = `apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: observability
-resources:
-  - %BASE%
-images:
-  - name: ghcr.io/k8s502/otelcol-k8s502
-    newName: registry.example.com/platform/otelcol-k8s502
-    newTag: 1.2.3
-components:
-  - %COMPONENT%
-`
-
 func renderKustomize(t *testing.T, component string) []runtime.Object {
 	t.Helper()
-	dir := t.TempDir()
-	// kustomize takes bases and components by relative path.
-	rel := func(to string) string {
-		r, err := filepath.Rel(dir, to)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	overlay := strings.NewReplacer("%BASE%", rel(examplePath(t, "kubernetes")), "%COMPONENT%", rel(component)).Replace(userOverlay)
-	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(overlay), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts := krusty.MakeDefaultOptions()
-	opts.LoadRestrictions = 1 // LoadRestrictionsNone: the base and component are outside the overlay's directory, as a remote base would be
-	resMap, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
-	if err != nil {
-		t.Fatalf("kustomize build with %s: %v", component, err)
-	}
-	out, err := resMap.AsYaml()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var objs []runtime.Object
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		j, err := yaml.YAMLToJSON([]byte(doc))
+	for _, doc := range testkustomize.Render(t, examplePath(t, "kubernetes"), component, "observability", "registry.example.com/platform/otelcol-k8s502", "1.2.3") {
+		j, err := yaml.YAMLToJSON(doc)
 		if err != nil {
 			t.Fatal(err)
 		}
