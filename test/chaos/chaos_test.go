@@ -82,8 +82,9 @@ func twoTier(t *testing.T, bin string, m mode, faults bool) {
 	dir := t.TempDir()
 	backend := testotlp.Start(t)
 	r := &run{name: "b agent→gateway/" + t.Name()[len("TestTwoTier/"):], mode: m, faults: faults, root: dir, backend: backend}
-	// Both configs keep ${env:POD_IP} and ${env:CUBEAPM_ENDPOINT} as shipped.
-	env := []string{"POD_IP=127.0.0.1", "CUBEAPM_ENDPOINT=" + backend.URL()}
+	// Both configs keep ${env:POD_IP}, ${env:CUBEAPM_ENDPOINT} and the
+	// gateway profile's variables as shipped.
+	env := append([]string{"POD_IP=127.0.0.1", "CUBEAPM_ENDPOINT=" + backend.URL()}, profileEnv(t)...)
 	grpc := freeAddr(t)
 	gwCfg, gwHealth := gatewayConfig(t, grpc, filepath.Join(dir, "gateway-storage"))
 	agCfg, agHealth := agentConfig(t, logGlob(dir), grpc, filepath.Join(dir, "agent-storage"))

@@ -226,6 +226,46 @@ func localPorts(t *testing.T, cfg map[string]any) string {
 
 // agentConfig is the shipped DaemonSet's config with the file glob, the
 // gateway address and the checkpoint directory changed.
+// profileEnv is the environment the shipped workloads get from the gateway
+// profile (profile.yaml, by envFrom) and the downward API (POD_NAMESPACE),
+// as KEY=value; nothing when the manifests have no profile.
+func profileEnv(t *testing.T) []string {
+	t.Helper()
+	dir := os.Getenv("K8S502_CHAOS_MANIFESTS")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "examples", "kubernetes")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "profile.yaml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		Metadata struct{ Namespace string } `json:"metadata"`
+		Data     map[string]string          `json:"data"`
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sigsyaml.Unmarshal(doc, &cm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"POD_NAMESPACE=" + cm.Metadata.Namespace}
+	for k, v := range cm.Data {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
 func agentConfig(t *testing.T, include, gateway, dir string) (map[string]any, string) {
 	t.Helper()
 	cfg := shippedConfig(t, "daemonset.yaml", "DaemonSet")
