@@ -48,9 +48,11 @@ type correlator struct {
 	incidents    *incident.Tracker
 	incidentInfo sync.Map // incident id -> *incidentState
 	tb           *metadata.TelemetryBuilder
-	watch        *kube.Watcher
-	stop         chan struct{}
-	done         chan struct{}
+	// watch is read by the informers-synced gauge's callback on the metrics
+	// reader's goroutine while start and shutdown set it: atomic.
+	watch atomic.Pointer[kube.Watcher]
+	stop  chan struct{}
+	done  chan struct{}
 
 	// history writes the store to `storage` (history.go); restoredHistory
 	// says a previous run's history was restored; historyEvery, when set,
@@ -127,7 +129,7 @@ func (c *correlator) start(ctx context.Context, host component.Host) (err error)
 			// the pipelines and the snapshot provide, and say so.
 			c.set.Logger.Warn("Kubernetes API unavailable; diagnosing from pipeline evidence only", zap.Error(err))
 		}
-		c.watch = w
+		c.watch.Store(w)
 	}
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
 	go c.loop()
@@ -151,7 +153,7 @@ func (c *correlator) registerGauges() error {
 	}
 	return c.tb.RegisterCorrelate502InformersSyncedCallback(func(_ context.Context, o metric.Int64Observer) error {
 		v := int64(0)
-		if c.watch != nil && c.watch.Synced() {
+		if w := c.watch.Load(); w != nil && w.Synced() {
 			v = 1
 		}
 		o.Observe(v)
@@ -169,8 +171,8 @@ func (c *correlator) shutdown(ctx context.Context) error {
 	}
 	close(c.stop)
 	<-c.done
-	if c.watch != nil {
-		c.watch.Stop()
+	if w := c.watch.Load(); w != nil {
+		w.Stop()
 	}
 	err := c.stopHistory(ctx, true)
 	c.tb.Shutdown()
@@ -269,9 +271,10 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 
 func (c *correlator) judge(f diagnose.Facts) diagnose.Result {
 	r := diagnose.Diagnose(f, c.store, c.diag)
-	if c.watch == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() && !c.restoredHistory.Load() {
+	w := c.watch.Load()
+	if w == nil && c.cfg.ClusterSnapshot == "" && !c.fedByPipelines.Load() && !c.restoredHistory.Load() {
 		r.Evidence = append(r.Evidence, "no cluster state: auth_type none, no cluster_snapshot, and no Kubernetes objects or events arrived through the pipelines")
-	} else if c.watch != nil && !c.watch.Synced() {
+	} else if w != nil && !w.Synced() {
 		r.Evidence = append(r.Evidence, "Kubernetes API not synced when judged: state may be incomplete")
 	}
 	return r
