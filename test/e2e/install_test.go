@@ -4,19 +4,14 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	authenticationv1 "k8s.io/api/authentication/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/rest"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/doctor"
@@ -62,39 +57,14 @@ func installAndRun(t *testing.T, bin, root, gw, capture string) {
 	createObjects(t, c, objs)
 
 	backend := testotlp.Start(t)
-	admin := c.AdminClient(t)
 	sa := serviceAccountOf(t, objs, "Deployment")
-	expiry := int64(3600)
-	tok, err := admin.CoreV1().ServiceAccounts(ns).CreateToken(t.Context(), sa,
-		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	kubeconfig := c.WriteKubeconfig(t, &rest.Config{Host: c.Admin.Host, BearerToken: tok.Status.Token,
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.Admin.CAData}})
+	kubeconfig := serviceAccountKubeconfig(t, c, ns, sa)
 	t.Setenv("POD_IP", "127.0.0.1")
 	t.Setenv("CUBEAPM_ENDPOINT", backend.URL())
 	t.Setenv("KUBECONFIG", kubeconfig)
 
 	grpcPort := testcluster.FreePort(t)
-	gwDir := t.TempDir()
-	gwCfg := exampleConfig(t, objs, "Deployment", func(cfg map[string]any) {
-		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(grpcPort), "receivers", "otlp", "protocols", "grpc", "endpoint")
-		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testcluster.FreePort(t)), "receivers", "otlp", "protocols", "http", "endpoint")
-		for _, comp := range [][]string{{"receivers", "k8s_objects"}, {"receivers", "k8s_cluster"}, {"processors", "correlate502"}} {
-			setPath(t, cfg, "kubeConfig", append(comp, "auth_type")...)
-		}
-		storage := filepath.Join(gwDir, "storage")
-		setPath(t, cfg, storage, "extensions", "file_storage", "directory")
-		setPath(t, cfg, storage, "extensions", "file_storage", "compaction", "directory")
-		localPorts(t, cfg)
-	})
-	gwPath := writeConfig(t, gwDir, gwCfg)
-	g := testcluster.StartProcess(t, gwDir, bin, "--config", gwPath)
-	g.WaitFor(t, 30*time.Second, func() error {
-		if !strings.Contains(g.Tail(1<<20), "Kubernetes informers synced") {
-			return fmt.Errorf("gateway: informers not synced as %s", sa)
-		}
-		return nil
-	})
+	g, gwPath := startShippedGateway(t, bin, objs, grpcPort, sa)
 
 	agDir := t.TempDir()
 	agCfg := exampleConfig(t, objs, "DaemonSet", func(cfg map[string]any) {

@@ -64,12 +64,7 @@ func TestTwoTier(t *testing.T) {
 
 	// The gateway's credentials: a token of its ServiceAccount.
 	gatewaySA := serviceAccountOf(t, objs, "Deployment")
-	expiry := int64(3600)
-	tok, err := admin.CoreV1().ServiceAccounts(manifestNS).CreateToken(ctx, gatewaySA,
-		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	kubeconfig := c.WriteKubeconfig(t, &rest.Config{Host: c.Admin.Host, BearerToken: tok.Status.Token,
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.Admin.CAData}})
+	kubeconfig := serviceAccountKubeconfig(t, c, manifestNS, gatewaySA)
 
 	_, err = admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
 	require.NoError(t, err)
@@ -86,25 +81,7 @@ func TestTwoTier(t *testing.T) {
 	t.Setenv("KUBECONFIG", kubeconfig)
 
 	grpcPort := testcluster.FreePort(t)
-	gwDir := t.TempDir()
-	gwCfg := exampleConfig(t, objs, "Deployment", func(cfg map[string]any) {
-		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(grpcPort), "receivers", "otlp", "protocols", "grpc", "endpoint")
-		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testcluster.FreePort(t)), "receivers", "otlp", "protocols", "http", "endpoint")
-		for _, comp := range [][]string{{"receivers", "k8s_objects"}, {"receivers", "k8s_cluster"}, {"processors", "correlate502"}} {
-			setPath(t, cfg, "kubeConfig", append(comp, "auth_type")...)
-		}
-		storage := filepath.Join(gwDir, "storage")
-		setPath(t, cfg, storage, "extensions", "file_storage", "directory")
-		setPath(t, cfg, storage, "extensions", "file_storage", "compaction", "directory")
-		localPorts(t, cfg)
-	})
-	gw := testcluster.StartProcess(t, gwDir, bin, "--config", writeConfig(t, gwDir, gwCfg))
-	gw.WaitFor(t, 30*time.Second, func() error {
-		if !strings.Contains(gw.Tail(1<<20), "Kubernetes informers synced") {
-			return fmt.Errorf("gateway: informers not synced as %s", gatewaySA)
-		}
-		return nil
-	})
+	gw, _ := startShippedGateway(t, bin, objs, grpcPort, gatewaySA)
 
 	agDir := t.TempDir()
 	agCfg := exampleConfig(t, objs, "DaemonSet", func(cfg map[string]any) {
@@ -245,4 +222,46 @@ func setProfileEnv(t *testing.T, objs []*unstructured.Unstructured) {
 		}
 	}
 	t.Fatal("examples/kubernetes has no ConfigMap otelcol-k8s502-profile")
+}
+
+// serviceAccountKubeconfig writes a kubeconfig holding a token of
+// ServiceAccount ns/sa, as the pod running as it would have.
+func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, ns, sa string) string {
+	t.Helper()
+	expiry := int64(3600)
+	tok, err := c.AdminClient(t).CoreV1().ServiceAccounts(ns).CreateToken(t.Context(), sa,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	return c.WriteKubeconfig(t, &rest.Config{Host: c.Admin.Host, BearerToken: tok.Status.Token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: c.Admin.CAData}})
+}
+
+// startShippedGateway runs the gateway on the Deployment's ConfigMap in objs
+// with only its listen ports, storage directory and API credentials
+// (auth_type kubeConfig: $KUBECONFIG, a token of ServiceAccount sa) changed,
+// OTLP gRPC on grpcPort, and returns once its informers have synced, with
+// the config file it runs.
+func startShippedGateway(t *testing.T, bin string, objs []*unstructured.Unstructured, grpcPort int, sa string) (*testcluster.Process, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := exampleConfig(t, objs, "Deployment", func(cfg map[string]any) {
+		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(grpcPort), "receivers", "otlp", "protocols", "grpc", "endpoint")
+		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testcluster.FreePort(t)), "receivers", "otlp", "protocols", "http", "endpoint")
+		for _, comp := range [][]string{{"receivers", "k8s_objects"}, {"receivers", "k8s_cluster"}, {"processors", "correlate502"}} {
+			setPath(t, cfg, "kubeConfig", append(comp, "auth_type")...)
+		}
+		storage := filepath.Join(dir, "storage")
+		setPath(t, cfg, storage, "extensions", "file_storage", "directory")
+		setPath(t, cfg, storage, "extensions", "file_storage", "compaction", "directory")
+		localPorts(t, cfg)
+	})
+	path := writeConfig(t, dir, cfg)
+	gw := testcluster.StartProcess(t, dir, bin, "--config", path)
+	gw.WaitFor(t, 30*time.Second, func() error {
+		if !strings.Contains(gw.Tail(1<<20), "Kubernetes informers synced") {
+			return fmt.Errorf("gateway: informers not synced as %s", sa)
+		}
+		return nil
+	})
+	return gw, path
 }
