@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -355,14 +356,7 @@ func benchLogs(now time.Time, seed int, storm bool) []plog.Logs {
 //	go test -run '^$' -bench BenchmarkAnnotate -cpu 1 -benchtime 3x ./processor/correlate502processor/
 func BenchmarkAnnotate(b *testing.B) {
 	now := time.Now()
-	cfg := createDefaultConfig().(*Config)
-	cfg.AuthType = AuthTypeNone
-	cfg.DecisionWait = 0
-	sink := new(consumertest.LogsSink)
-	f := NewFactory()
-	proc, err := f.CreateLogs(context.Background(), nopSettings(), cfg, sink)
-	require.NoError(b, err)
-	require.NoError(b, proc.Start(context.Background(), componenttest.NewNopHost()))
+	proc, sink := benchProcessor(b, RequestDetailFull)
 	b.Cleanup(func() { require.NoError(b, proc.Shutdown(context.Background())) })
 	s := proc.(*logsProcessor).c.store
 	perPod, perEvent := benchState(b, s, now)
@@ -374,19 +368,7 @@ func BenchmarkAnnotate(b *testing.B) {
 		causes := map[string]int{}
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			sink.Reset()
-			batches := benchLogs(now, i, false)
-			b.StartTimer()
-			for _, ld := range batches {
-				if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			if n := requestRecords(sink.AllLogs()); n != benchRecords {
-				b.Fatalf("%d records out, want %d", n, benchRecords)
-			}
+			consumeBench(b, proc, sink, now, i, false)
 			if i == 0 {
 				for _, ld := range sink.AllLogs() {
 					lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
@@ -439,32 +421,12 @@ func BenchmarkAnnotate(b *testing.B) {
 func BenchmarkStorm(b *testing.B) {
 	now := time.Now()
 	for _, detail := range []string{RequestDetailFull, RequestDetailBrief} {
-		cfg := createDefaultConfig().(*Config)
-		cfg.AuthType = AuthTypeNone
-		cfg.DecisionWait = 0
-		cfg.RequestDetail = detail
-		sink := new(consumertest.LogsSink)
-		f := NewFactory()
-		proc, err := f.CreateLogs(context.Background(), nopSettings(), cfg, sink)
-		require.NoError(b, err)
-		require.NoError(b, proc.Start(context.Background(), componenttest.NewNopHost()))
+		proc, sink := benchProcessor(b, detail)
 		benchState(b, proc.(*logsProcessor).c.store, now)
 		b.Run("request_detail="+detail, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				sink.Reset()
-				batches := benchLogs(now, i, true)
-				b.StartTimer()
-				for _, ld := range batches {
-					if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StopTimer()
-				if n := requestRecords(sink.AllLogs()); n != benchRecords {
-					b.Fatalf("%d records out, want %d", n, benchRecords)
-				}
+				consumeBench(b, proc, sink, now, i, true)
 				b.StartTimer()
 			}
 			b.StopTimer()
@@ -472,5 +434,38 @@ func BenchmarkStorm(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRecords), "ns/record")
 		})
 		require.NoError(b, proc.Shutdown(context.Background()))
+	}
+}
+
+// benchProcessor is a started processor without a cluster or decision_wait,
+// writing into the returned sink.
+func benchProcessor(b *testing.B, detail string) (processor.Logs, *consumertest.LogsSink) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.AuthType = AuthTypeNone
+	cfg.DecisionWait = 0
+	cfg.RequestDetail = detail
+	sink := new(consumertest.LogsSink)
+	proc, err := NewFactory().CreateLogs(context.Background(), nopSettings(), cfg, sink)
+	require.NoError(b, err)
+	require.NoError(b, proc.Start(context.Background(), componenttest.NewNopHost()))
+	return proc, sink
+}
+
+// consumeBench runs iteration i: its records (built with the timer
+// stopped) through ConsumeLogs, timed, then checks every one came out. It
+// returns with the timer stopped.
+func consumeBench(b *testing.B, proc processor.Logs, sink *consumertest.LogsSink, now time.Time, i int, storm bool) {
+	b.StopTimer()
+	sink.Reset()
+	batches := benchLogs(now, i, storm)
+	b.StartTimer()
+	for _, ld := range batches {
+		if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if n := requestRecords(sink.AllLogs()); n != benchRecords {
+		b.Fatalf("%d records out, want %d", n, benchRecords)
 	}
 }
