@@ -54,7 +54,7 @@ func installAndRun(t *testing.T, bin, root, gw, capture string) {
 		objs = append(objs, u)
 	}
 	c := testcluster.Start(t)
-	createObjects(t, c, objs)
+	c.CreateObjects(t, objs)
 
 	backend := testotlp.Start(t)
 	sa := serviceAccountOf(t, objs, "Deployment")

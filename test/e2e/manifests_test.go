@@ -3,11 +3,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -17,13 +12,8 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 )
@@ -31,69 +21,14 @@ import (
 // manifestNS is the namespace examples/kubernetes/*.yaml install into.
 const manifestNS = "k8s502"
 
-// exampleObjects decodes every object in examples/kubernetes/*.yaml, in
-// file order, namespaces first.
-func exampleObjects(t *testing.T) []*unstructured.Unstructured {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(testcluster.RepoRoot(t), "examples", "kubernetes", "*.yaml"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	var nss, rest []*unstructured.Unstructured
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-		for {
-			doc, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			require.NoError(t, err, f)
-			var m map[string]any
-			require.NoError(t, sigsyaml.Unmarshal(doc, &m), f)
-			if len(m) == 0 { // only comments
-				continue
-			}
-			u := &unstructured.Unstructured{Object: m}
-			require.NotEmpty(t, u.GetKind(), "%s: object without kind", f)
-			if u.GetKind() == "Namespace" {
-				nss = append(nss, u)
-			} else {
-				rest = append(rest, u)
-			}
-		}
-	}
-	return append(nss, rest...)
-}
-
 // applyExamples creates every object of examples/kubernetes/*.yaml in the API
 // server as the admin, with strict server-side field validation, and
 // returns them.
 func applyExamples(t *testing.T, c *testcluster.Cluster) []*unstructured.Unstructured {
 	t.Helper()
-	objs := exampleObjects(t)
-	createObjects(t, c, objs)
+	objs := testcluster.ExampleObjects(t)
+	c.CreateObjects(t, objs)
 	return objs
-}
-
-// createObjects creates objs in the API server with strict field validation.
-func createObjects(t *testing.T, c *testcluster.Cluster, objs []*unstructured.Unstructured) {
-	t.Helper()
-	ctx := t.Context()
-	dc, err := dynamic.NewForConfig(rest.CopyConfig(c.Admin))
-	require.NoError(t, err)
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.AdminClient(t).Discovery()))
-	for _, u := range objs {
-		gvk := u.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		require.NoError(t, err, "%s: no such kind in the API server", gvk)
-		var ri dynamic.ResourceInterface = dc.Resource(m.Resource)
-		if m.Scope.Name() == "namespace" {
-			ri = dc.Resource(m.Resource).Namespace(u.GetNamespace())
-		}
-		_, err = ri.Create(ctx, u, metav1.CreateOptions{FieldValidation: metav1.FieldValidationStrict})
-		require.NoError(t, err, "create %s %s/%s", gvk.Kind, u.GetNamespace(), u.GetName())
-	}
 }
 
 // serviceAccountOf is spec.template.spec.serviceAccountName of the one

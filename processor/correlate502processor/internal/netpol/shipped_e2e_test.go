@@ -28,13 +28,7 @@
 package netpol_test
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
-	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,67 +36,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/netpol"
 )
 
 const shippedNS = "k8s502"
-
-// applyShipped creates every object of examples/kubernetes/*.yaml, namespaces
-// first, as `kubectl apply -f examples/kubernetes/` would, with strict
-// server-side field validation.
-func applyShipped(t *testing.T, c *testcluster.Cluster) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(testcluster.RepoRoot(t), "examples", "kubernetes", "*.yaml"))
-	require.NoError(t, err)
-	var nss, others []*unstructured.Unstructured
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-		for {
-			doc, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			require.NoError(t, err, f)
-			var m map[string]any
-			require.NoError(t, sigsyaml.Unmarshal(doc, &m), f)
-			if len(m) == 0 {
-				continue
-			}
-			u := &unstructured.Unstructured{Object: m}
-			if u.GetKind() == "Namespace" {
-				nss = append(nss, u)
-			} else {
-				others = append(others, u)
-			}
-		}
-	}
-	dc, err := dynamic.NewForConfig(rest.CopyConfig(c.Admin))
-	require.NoError(t, err)
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.AdminClient(t).Discovery()))
-	for _, u := range append(nss, others...) {
-		gvk := u.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		require.NoError(t, err, gvk.String())
-		var ri dynamic.ResourceInterface = dc.Resource(m.Resource)
-		if m.Scope.Name() == "namespace" {
-			ri = dc.Resource(m.Resource).Namespace(u.GetNamespace())
-		}
-		_, err = ri.Create(t.Context(), u, metav1.CreateOptions{FieldValidation: metav1.FieldValidationStrict})
-		require.NoError(t, err, "create %s %s/%s", gvk.Kind, u.GetNamespace(), u.GetName())
-	}
-}
 
 // conn is one connection and whether the policies must admit it.
 type conn struct {
@@ -130,7 +70,7 @@ func TestShippedNetworkPolicies(t *testing.T) {
 	c := testcluster.Start(t)
 	ctx := t.Context()
 	admin := c.AdminClient(t)
-	applyShipped(t, c)
+	c.CreateObjects(t, testcluster.ExampleObjects(t)) // as kubectl apply -f examples/kubernetes/ would
 	// The namespaces of the parties the product talks to, as a cluster has them
 	// (kube-system and default exist in every API server).
 	for _, ns := range []string{"cubeapm", "monitoring", "ingress-nginx"} {
