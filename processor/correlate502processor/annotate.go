@@ -83,14 +83,6 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
-func strs(m pcommon.Map, k string) []string {
-	v, ok := m.Get(k)
-	if !ok {
-		return nil
-	}
-	return strsOf(v)
-}
-
 func strsOf(v pcommon.Value) []string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		return nil

@@ -101,13 +101,6 @@ type judge struct {
 	// the peer (F5 NGINX Ingress Controller's 127.0.0.1:8181).
 	sentinel bool
 
-	// eps caches the endpoints of Service epsOf (namespace, name) at the
-	// request's time: several rules ask, and the store builds and sorts
-	// them on each call.
-	eps      []*cluster.EndpointState
-	epsOf    [2]string
-	epsKnown bool
-
 	// See reconstruct.go.
 	watchedAt, watchedKnown bool
 	reconstructed           bool
@@ -214,12 +207,10 @@ func (j *judge) evidence(format string, args ...any) {
 }
 
 // endpoints returns Service ns/name's endpoints at the request's time. The
-// result is shared between rules: read it, never change it.
+// store keeps one list per interval between the Service's changes, so the
+// rules asking in turn share it: read it, never change it.
 func (j *judge) endpoints(ns, name string) []*cluster.EndpointState {
-	if key := [2]string{ns, name}; !j.epsKnown || j.epsOf != key {
-		j.eps, j.epsOf, j.epsKnown = j.s.Endpoints(ns, name, j.f.Time), key, true
-	}
-	return j.eps
+	return j.s.Endpoints(ns, name, j.f.Time)
 }
 
 // resolve finds the Service from the upstream name and the pod from the
