@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+)
+
+// BenchmarkPdataFloor measures what pdata alone costs per failed request for
+// the records k8s502 ships, with none of our code in the loop: a real
+// receiver record (the first of the receiver's golden scenarios) copied into
+// a batch of 1,000, marshalled for the hold in storage, read back, given the
+// processor's judgement (the attributes a judged demo record adds), and
+// marshalled again for the exporter. "nohold" skips the storage round trip;
+// "brief" leaves out the long texts, as request_detail: brief does.
+//
+// It is the floor under issue 10's "CPU per 1,000 records" goal: copying a
+// template is cheaper than building a record from a log line, and no line is
+// read, no rule runs, nothing is written to disk. Report it next to the
+// storm numbers (README, "Storms").
+func BenchmarkPdataFloor(b *testing.B) {
+	in, err := golden.ReadLogs("../../receiver/k8s502receiver/testdata/golden/scenarios.yaml")
+	require.NoError(b, err)
+	judged, err := golden.ReadLogs("../../processor/correlate502processor/testdata/golden/demo.yaml")
+	require.NoError(b, err)
+	template := in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	res := in.ResourceLogs().At(0).Resource()
+	verdict := judgedAttributes(judged, template)
+	require.Positive(b, verdict.Len(), "no attribute added by the processor found in its golden output")
+
+	brief := pcommon.NewMap()
+	verdict.CopyTo(brief)
+	brief.RemoveIf(func(k string, _ pcommon.Value) bool {
+		return k == schema.Evidence || k == schema.RuledOut || k == schema.Remediation
+	})
+
+	const batch = 1000
+	for _, c := range []struct {
+		name    string
+		hold    bool
+		verdict pcommon.Map
+	}{
+		{"full/hold", true, verdict}, {"full/nohold", false, verdict},
+		{"brief/hold", true, brief}, {"brief/nohold", false, brief},
+	} {
+		hold, verdict := c.hold, c.verdict
+		b.Run(c.name, func(b *testing.B) {
+			var m plog.ProtoMarshaler
+			var u plog.ProtoUnmarshaler
+			b.ReportAllocs()
+			var bytes int
+			for b.Loop() {
+				ld := plog.NewLogs()
+				rl := ld.ResourceLogs().AppendEmpty()
+				res.CopyTo(rl.Resource())
+				lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+				lrs.EnsureCapacity(batch)
+				for range batch {
+					template.CopyTo(lrs.AppendEmpty())
+				}
+				if hold {
+					body, err := m.MarshalLogs(ld)
+					require.NoError(b, err)
+					if ld, err = u.UnmarshalLogs(body); err != nil {
+						b.Fatal(err)
+					}
+					lrs = ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+				}
+				for i := range lrs.Len() {
+					attrs := lrs.At(i).Attributes()
+					verdict.Range(func(k string, v pcommon.Value) bool {
+						v.CopyTo(attrs.PutEmpty(k))
+						return true
+					})
+				}
+				out, err := m.MarshalLogs(ld)
+				require.NoError(b, err)
+				bytes = len(out) / batch
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+			b.ReportMetric(float64(bytes), "bytes/record")
+		})
+	}
+}
+
+// judgedAttributes returns the attributes the processor added to the first
+// judged request record of its golden output: the keys it carries that the
+// receiver's record does not.
+func judgedAttributes(judged plog.Logs, receiver plog.LogRecord) pcommon.Map {
+	out := pcommon.NewMap()
+	lr := judged.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
+		if _, ok := receiver.Attributes().Get(k); !ok {
+			v.CopyTo(out.PutEmpty(k))
+		}
+		return true
+	})
+	return out
+}
