@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 )
 
 // exportConfig is a gateway-like config whose logs pipeline exports with

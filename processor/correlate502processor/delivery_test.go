@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 )
 
 // refusing refuses every batch while refuse is set, and counts what it

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/metadatatest"
 )
 

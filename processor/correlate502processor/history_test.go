@@ -16,7 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 

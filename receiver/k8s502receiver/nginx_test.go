@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadatatest"
 )
 

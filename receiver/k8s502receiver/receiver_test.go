@@ -29,7 +29,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadata"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadatatest"
 )

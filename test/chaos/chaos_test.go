@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 )
 
 // Topology a: one collector, k8s502 → correlate502 → otlp_http, with the

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 )
 
 // window is a span of a run, as offsets from its start.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 )
 
 // run is one row of the report: a topology, its collectors and whether it

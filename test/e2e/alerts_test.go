@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
 // alertRule is one rule of examples/alerts/logsql-rules.yaml.

@@ -14,8 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testhaproxy"
-	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testhaproxy"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 )
 
 // haScenario is one real failure behind HAProxy: a backend in the API

@@ -15,9 +15,9 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/doctor"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
-	"github.com/k8s502/otelcol-k8s502/internal/testkustomize"
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testkustomize"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 )
 
 // The one switch, installed: for three gateways, the shipped manifests

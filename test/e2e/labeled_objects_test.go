@@ -21,7 +21,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 )
 
 // What the labeled suite's controllers and kubelets write besides pod

@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 )
 
 // manifestNS is the namespace examples/kubernetes/*.yaml install into.

@@ -22,7 +22,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 )
 
 // yamlObjects decodes the Kubernetes objects of a YAML file; documents without

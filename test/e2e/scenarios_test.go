@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 )
 
 const scenarioHost = "shop.example.com"

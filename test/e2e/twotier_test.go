@@ -26,9 +26,9 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
-	"github.com/k8s502/otelcol-k8s502/internal/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testvlogs"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
 // The agent and the gateway as users install them: the collector configs

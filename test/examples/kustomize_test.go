@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testkustomize"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testkustomize"
 )
 
 // An install as a user makes it: a kustomization of their own on top of

@@ -20,7 +20,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver"
 )

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -21,7 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/kube"
 )

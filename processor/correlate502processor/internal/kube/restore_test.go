@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/k8s502/otelcol-k8s502/internal/teststorage"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/teststorage"
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 

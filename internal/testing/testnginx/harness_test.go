@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // accessRE splits an upstreaminfo line whose upstream fields are single

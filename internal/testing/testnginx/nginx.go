@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // EnvRequire makes a missing nginx a failure instead of a skip (set in CI).

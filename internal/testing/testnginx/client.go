@@ -3,7 +3,7 @@ package testnginx
 import (
 	"testing"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // DefaultClientIP is sent as X-Forwarded-For when the caller sets none, so

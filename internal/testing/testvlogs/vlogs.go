@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 )
 
 // PathPrefix is where VictoriaLogs serves everything.
