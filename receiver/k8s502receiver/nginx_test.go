@@ -14,7 +14,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/metadatatest"
 )
 
@@ -25,14 +28,16 @@ import (
 func TestRealNginx(t *testing.T) {
 	testnginx.Require(t)
 	const host = "shop.example.com"
-	healthy := testnginx.StartUpstream(t, "127.0.0.10:0", testnginx.Healthy)
-	app := testnginx.StartUpstream(t, "127.0.0.11:0", testnginx.App502)
-	refused := testnginx.StartUpstream(t, testnginx.FreeAddr(t, "127.0.0.12"), testnginx.Refused)
-	slow := testnginx.StartUpstream(t, "127.0.0.13:0", testnginx.Slow)
+	healthy := testupstream.Start(t, "127.0.0.10:0", testupstream.Healthy)
+	app := testupstream.Start(t, "127.0.0.11:0", testupstream.App502)
+	refused := testupstream.Start(t, testproc.FreeAddr(t, "127.0.0.12"), testupstream.Refused)
+	slow := testupstream.Start(t, "127.0.0.13:0", testupstream.Slow)
 	ng := testnginx.Start(t, testnginx.Config{
-		Namespace: "ingress-nginx",
-		Pod:       "ingress-nginx-controller-5c8d66c76d-4qxzt",
-		PodUID:    "0b6a9c3e-52f1-4d7e-9a55-1c2d3e4f5a6b",
+		Container: testcri.Container{
+			Namespace: "ingress-nginx",
+			Pod:       "ingress-nginx-controller-5c8d66c76d-4qxzt",
+			PodUID:    "0b6a9c3e-52f1-4d7e-9a55-1c2d3e4f5a6b",
+		},
 		Locations: []testnginx.Location{
 			{Host: host, Path: "/api/storefront/", UpstreamName: "shop-storefront-80", Servers: []string{healthy.Addr}},
 			{Host: host, Path: "/api/checkout/", UpstreamName: "shop-checkout-8080", Servers: []string{app.Addr}},
@@ -115,8 +120,8 @@ func TestRealNginx(t *testing.T) {
 	assert.Equal(t, "upstream", attrStr(appRec, schema.Origin), "the application answered 502 itself")
 	assertNoAttr(t, appRec, schema.ErrorKind)
 	assert.Equal(t, []any{app.Addr}, attrSlice(appRec, schema.UpstreamAddresses))
-	assert.Equal(t, []any{int64(len(testnginx.App502Body))}, attrSlice(appRec, schema.UpstreamResponseLengths))
-	assert.Equal(t, int64(len(testnginx.App502Body)), attrInt(appRec, schema.HTTPResponseBodySize))
+	assert.Equal(t, []any{int64(len(testupstream.App502Body))}, attrSlice(appRec, schema.UpstreamResponseLengths))
+	assert.Equal(t, int64(len(testupstream.App502Body)), attrInt(appRec, schema.HTTPResponseBodySize))
 
 	localRec := byID["no-endpoints"]
 	assert.Equal(t, int64(503), attrInt(localRec, schema.HTTPResponseStatusCode))

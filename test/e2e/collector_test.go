@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
@@ -116,7 +117,7 @@ func startCollector(t *testing.T, c *testcluster.Cluster, bin, config string) {
 	cfg := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte(config), 0o600))
 	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
-	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
+	col := testproc.StartProgram(t, dir, bin, "--config", cfg)
 	col.WaitFor(t, 30*time.Second, func() error {
 		if !strings.Contains(col.Tail(1<<20), "Kubernetes informers synced") {
 			return fmt.Errorf("informers not synced as %s", testcluster.CollectorUser)

@@ -14,7 +14,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // f5Ingress is the Ingress every scenario's path belongs to; F5 names the
@@ -27,7 +29,7 @@ const f5Ingress = "shop-ingress"
 type f5Scenario struct {
 	name     string
 	backend  *backend
-	behavior testnginx.Behavior
+	behavior testupstream.Behavior
 	// noEndpoints: the Service selects no pod, its EndpointSlice is empty
 	// and the controller renders the upstream with 127.0.0.1:8181.
 	noEndpoints bool
@@ -45,7 +47,7 @@ type f5Scenario struct {
 	remediation  func(s *f5Scenario) []string
 
 	path     string
-	upstream *testnginx.Upstream
+	upstream *testupstream.Upstream
 }
 
 // Real nginx (the Debian package), configured as F5 NGINX Ingress
@@ -78,7 +80,7 @@ func TestF5Scenarios(t *testing.T) {
 		// tries the dead pod.
 		name:      "crash",
 		backend:   &backend{name: "cart", owner: "Deployment"},
-		behavior:  testnginx.Refused,
+		behavior:  testupstream.Refused,
 		podStatus: crashLooping,
 		status:    502,
 		errorKind: schema.ErrConnectRefused,
@@ -94,7 +96,7 @@ func TestF5Scenarios(t *testing.T) {
 		// line names no upstream, so nothing in the logs names the pod.
 		name:       "app502",
 		backend:    &backend{name: "checkout", owner: "Deployment"},
-		behavior:   testnginx.App502,
+		behavior:   testupstream.App502,
 		status:     502,
 		origin:     schema.OriginUpstream,
 		cause:      schema.CauseUpstreamAppError,
@@ -109,7 +111,7 @@ func TestF5Scenarios(t *testing.T) {
 		// The pods carry app=promotions only; the Service also wants tier=backend.
 		backend: &backend{name: "promotions", owner: "Deployment",
 			selector: map[string]string{"app": "promotions", "tier": "backend"}},
-		behavior:    testnginx.Healthy, // serving, but nginx has no server for it
+		behavior:    testupstream.Healthy, // serving, but nginx has no server for it
 		noEndpoints: true,
 		status:      502,
 		errorKind:   schema.ErrConnectRefused,
@@ -126,7 +128,7 @@ func TestF5Scenarios(t *testing.T) {
 	}, {
 		name:        "slow",
 		backend:     &backend{name: "search", owner: "StatefulSet"},
-		behavior:    testnginx.Slow,
+		behavior:    testupstream.Slow,
 		readTimeout: 500 * time.Millisecond, // nginx.org/proxy-read-timeout: 500ms
 		status:      504,
 		errorKind:   schema.ErrReadTimeout,
@@ -145,7 +147,7 @@ func TestF5Scenarios(t *testing.T) {
 	// when the controller renders the upstreams.
 	var locs []testnginx.Location
 	for i, s := range scenarios {
-		s.upstream = testnginx.StartUpstream(t, fmt.Sprintf("127.0.0.%d:0", 41+i), s.behavior)
+		s.upstream = testupstream.Start(t, fmt.Sprintf("127.0.0.%d:0", 41+i), s.behavior)
 		_, port, err := net.SplitHostPort(s.upstream.Addr)
 		require.NoError(t, err)
 		s.path = "/api/" + s.backend.name + "/"
@@ -171,7 +173,7 @@ func TestF5Scenarios(t *testing.T) {
 	}
 	ng := testnginx.Start(t, testnginx.Config{
 		Layout:    testnginx.LayoutF5,
-		Namespace: "nginx-ingress", Pod: "nginx-ingress-controller-6f9c8d7b5-p9q3w", Container: "nginx-ingress",
+		Container: testcri.Container{Namespace: "nginx-ingress", Pod: "nginx-ingress-controller-6f9c8d7b5-p9q3w", Name: "nginx-ingress"},
 		Locations: locs,
 	})
 	// Format f5-nginx-ingress: its default main format.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testhaproxy"
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // haScenario is one real failure behind HAProxy: a backend in the API
@@ -24,7 +24,7 @@ import (
 type haScenario struct {
 	name     string
 	backend  *backend
-	behavior testnginx.Behavior
+	behavior testupstream.Behavior
 	// noEndpoints: the Service selects no pod, its EndpointSlice is empty
 	// and the controller renders only disabled slots.
 	noEndpoints bool
@@ -70,7 +70,7 @@ func TestHAProxyScenarios(t *testing.T) {
 		// SRV_1 DOWN, then HAProxy answers <NOSRV> 503 without trying it.
 		name:      "crash",
 		backend:   &backend{name: "cart", owner: "Deployment"},
-		behavior:  testnginx.Refused,
+		behavior:  testupstream.Refused,
 		check:     true,
 		waitDown:  true,
 		podStatus: crashLooping,
@@ -85,7 +85,7 @@ func TestHAProxyScenarios(t *testing.T) {
 		// check: "false": HAProxy tries SRV_1, retries 3 times, answers 503.
 		name:      "crash_nocheck",
 		backend:   &backend{name: "inventory", owner: "Deployment"},
-		behavior:  testnginx.Refused,
+		behavior:  testupstream.Refused,
 		podStatus: crashLooping,
 		status:    503,
 		signal:    "SC--",
@@ -97,7 +97,7 @@ func TestHAProxyScenarios(t *testing.T) {
 	}, {
 		name:     "app502",
 		backend:  &backend{name: "checkout", owner: "Deployment"},
-		behavior: testnginx.App502,
+		behavior: testupstream.App502,
 		check:    true,
 		status:   502,
 		signal:   "----",
@@ -111,7 +111,7 @@ func TestHAProxyScenarios(t *testing.T) {
 		// The pods carry app=promotions only; the Service also wants tier=backend.
 		backend: &backend{name: "promotions", owner: "Deployment",
 			selector: map[string]string{"app": "promotions", "tier": "backend"}},
-		behavior:    testnginx.Healthy, // serving, but HAProxy has no server for it
+		behavior:    testupstream.Healthy, // serving, but HAProxy has no server for it
 		noEndpoints: true,
 		check:       true,
 		status:      503,
@@ -124,7 +124,7 @@ func TestHAProxyScenarios(t *testing.T) {
 	}, {
 		name:     "slow",
 		backend:  &backend{name: "search", owner: "StatefulSet"},
-		behavior: testnginx.Slow,
+		behavior: testupstream.Slow,
 		check:    true,
 		timeout:  500 * time.Millisecond,
 		status:   504,
@@ -141,7 +141,7 @@ func TestHAProxyScenarios(t *testing.T) {
 	// request, as it is when the controller renders the backends.
 	var backends []testhaproxy.Backend
 	for i, s := range scenarios {
-		up := testnginx.StartUpstream(t, "127.0.0.1:0", s.behavior)
+		up := testupstream.Start(t, "127.0.0.1:0", s.behavior)
 		_, port, err := net.SplitHostPort(up.Addr)
 		require.NoError(t, err)
 		s.podIP = fmt.Sprintf("10.244.0.%d", 61+i)

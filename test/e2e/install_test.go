@@ -18,6 +18,7 @@ import (
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testkustomize"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // The one switch, installed: for three gateways, the shipped manifests
@@ -63,7 +64,7 @@ func installAndRun(t *testing.T, bin, root, gw, capture string) {
 	t.Setenv("CUBEAPM_ENDPOINT", backend.URL())
 	t.Setenv("KUBECONFIG", kubeconfig)
 
-	grpcPort := testcluster.FreePort(t)
+	grpcPort := testproc.FreePort(t)
 	g, gwPath := startShippedGateway(t, bin, objs, grpcPort, sa)
 
 	agDir := t.TempDir()
@@ -83,7 +84,7 @@ func installAndRun(t *testing.T, bin, root, gw, capture string) {
 	require.NoError(t, err)
 	t.Setenv("K8S502_GATEWAY_INCLUDE", string(rooted))
 	agPath := writeConfig(t, agDir, agCfg)
-	a := testcluster.StartProcess(t, agDir, bin, "--config", agPath)
+	a := testproc.StartProgram(t, agDir, bin, "--config", agPath)
 
 	require.Eventually(t, func() bool { return backend.Records() > 0 }, 90*time.Second, 250*time.Millisecond,
 		"no record arrived\nagent: %s\ngateway: %s", a.Tail(4096), g.Tail(4096))
@@ -92,11 +93,11 @@ func installAndRun(t *testing.T, bin, root, gw, capture string) {
 	assert.Equal(t, tally.Records, tally.Judged, "every record arrives judged (k8s502.cause)")
 	assert.Zero(t, tally.Repeats())
 	t.Logf("%s in namespace %s: %d records, %d judged", gw, ns, tally.Records, tally.Judged)
-	for _, p := range []*testcluster.Process{g, a} {
+	for _, p := range []*testproc.Proc{g, a} {
 		if exited, err := p.Exited(); exited {
-			t.Errorf("%s exited: %v", p.Log, err)
+			t.Errorf("%s exited: %v", p.LogPath(), err)
 		}
-		assert.NotContains(t, p.Tail(1<<20), "forbidden", "%s: the RBAC followed the namespace", p.Log)
+		assert.NotContains(t, p.Tail(1<<20), "forbidden", "%s: the RBAC followed the namespace", p.LogPath())
 	}
 
 	// The doctor on the rendered gateway config, as its ServiceAccount.

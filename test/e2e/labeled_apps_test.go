@@ -18,7 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // The labeled suite's applications: a Service in front of pods owned by a
@@ -65,7 +66,7 @@ func (p *lpod) addr(port int32) string { return net.JoinHostPort(p.ip, strconv.I
 // newSuite picks the port every pod listens on: free on the first of
 // the suite's addresses, which no other test uses.
 func newSuite(t *testing.T, cs kubernetes.Interface) *lsuite {
-	_, port, err := net.SplitHostPort(testnginx.FreeAddr(t, "127.0.11.1"))
+	_, port, err := net.SplitHostPort(testproc.FreeAddr(t, "127.0.11.1"))
 	require.NoError(t, err)
 	p, err := strconv.Atoi(port)
 	require.NoError(t, err)
@@ -74,7 +75,7 @@ func newSuite(t *testing.T, cs kubernetes.Interface) *lsuite {
 
 // app creates a Service, its owner and one Ready pod per behaviour, and
 // the slice listing them ready.
-func (s *lsuite) app(name, kind string, behaviors ...testnginx.Behavior) *lapp {
+func (s *lsuite) app(name, kind string, behaviors ...testupstream.Behavior) *lapp {
 	t, ctx := s.t, s.t.Context()
 	a := &lapp{name: name, kind: kind}
 	labels := map[string]string{"app": name}
@@ -129,7 +130,7 @@ func (s *lsuite) replicaSet(a *lapp, hash, rev string, replicas int32) {
 
 // pods creates one Running and Ready pod per behaviour under a's current
 // owner, each with its upstream, and lists them ready in the slice.
-func (s *lsuite) pods(a *lapp, behaviors ...testnginx.Behavior) []*lpod {
+func (s *lsuite) pods(a *lapp, behaviors ...testupstream.Behavior) []*lpod {
 	t, ctx := s.t, s.t.Context()
 	yes := true
 	var out []*lpod
@@ -152,7 +153,7 @@ func (s *lsuite) pods(a *lapp, behaviors ...testnginx.Behavior) []*lpod {
 		obj, err := s.cs.CoreV1().Pods(scenarioNS).Create(ctx, &corev1.Pod{ObjectMeta: meta, Spec: spec}, metav1.CreateOptions{})
 		require.NoError(t, err)
 		p.name, p.obj = obj.Name, obj
-		testnginx.StartUpstream(t, p.addr(s.port), b)
+		testupstream.Start(t, p.addr(s.port), b)
 		s.owner[p.addr(s.port)] = p.name
 		now := time.Now()
 		s.status(p, func(st *corev1.PodStatus) {

@@ -21,7 +21,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // What the labeled suite's controllers and kubelets write besides pod
@@ -166,7 +166,7 @@ func (s *lsuite) scaleDown(a *lapp, rs *appsv1.ReplicaSet, replicas int32, drop 
 // rollOut is a rolling update of a's Deployment to version 1.1: a new
 // ReplicaSet (revision 2) whose pods, one per behaviour, start Ready, and
 // the old ReplicaSet scaled to zero, its pods asked to go, at at.
-func (s *lsuite) rollOut(a *lapp, at time.Time, behaviors ...testnginx.Behavior) (newPods, old []*lpod) {
+func (s *lsuite) rollOut(a *lapp, at time.Time, behaviors ...testupstream.Behavior) (newPods, old []*lpod) {
 	ctx := s.t.Context()
 	d, err := s.cs.AppsV1().Deployments(scenarioNS).Get(ctx, a.name, metav1.GetOptions{})
 	require.NoError(s.t, err)

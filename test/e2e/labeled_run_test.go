@@ -17,6 +17,7 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // The three ways the labeled suite's requests are judged, each by the
@@ -97,12 +98,12 @@ func dumpConfig(glob, endpoint, snapshot string) string {
 
 // startLabeledCollector runs the collector with config from dir; with
 // watching it returns once the informers have synced.
-func startLabeledCollector(t *testing.T, bin, dir, config string, watching bool) *testcluster.Process {
+func startLabeledCollector(t *testing.T, bin, dir, config string, watching bool) *testproc.Proc {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	cfg := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte(config), 0o600))
-	col := testcluster.StartProcess(t, dir, bin, "--config", cfg)
+	col := testproc.StartProgram(t, dir, bin, "--config", cfg)
 	col.WaitFor(t, 60*time.Second, func() error {
 		if watching && !strings.Contains(col.Tail(1<<20), "Kubernetes informers synced") {
 			return fmt.Errorf("informers not synced as %s", testcluster.CollectorUser)

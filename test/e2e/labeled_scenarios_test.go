@@ -13,6 +13,8 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // lscenario is one failure made for real, with its ground truth: every
@@ -106,7 +108,7 @@ var oldRestart = []func(s *lsuite, a *lapp, at time.Time){
 // StatefulSets: a Deployment created at the test's start counts as a
 // rollout within the lookback, which no real incident would show.
 func labeledScenarios() []*lscenario {
-	single := func(name string, b testnginx.Behavior) func(s *lsuite) *lapp {
+	single := func(name string, b testupstream.Behavior) func(s *lsuite) *lapp {
 		return func(s *lsuite) *lapp { return s.app(name, "StatefulSet", b) }
 	}
 	stale := func(s *lsuite, a *lapp) testnginx.Location {
@@ -115,7 +117,7 @@ func labeledScenarios() []*lscenario {
 	var probe503, probeReset *corev1.Event
 	return []*lscenario{{
 		name: "crash_refused", class: "base", cause: schema.CausePodCrash, requests: 3, status: 502,
-		setup: func(s *lsuite) *lapp { return s.app("cart", "Deployment", testnginx.Refused) },
+		setup: func(s *lsuite) *lapp { return s.app("cart", "Deployment", testupstream.Refused) },
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			crashLoop(s, a, a.pods[0], at)
 			s.syncSlice(a)
@@ -124,7 +126,7 @@ func labeledScenarios() []*lscenario {
 		recovery: func(s *lsuite, a *lapp, at time.Time) { readyAgain(s, a, a.pods[0], at); s.syncSlice(a) },
 	}, {
 		name: "crash_no_endpoint", class: "1 readiness in the past", cause: schema.CausePodCrash, requests: 3, status: 503,
-		setup: single("catalog", testnginx.Healthy),
+		setup: single("catalog", testupstream.Healthy),
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			// Restarted at once, not Ready until its probe passes.
 			s.status(a.pods[0], func(st *corev1.PodStatus) {
@@ -139,7 +141,7 @@ func labeledScenarios() []*lscenario {
 		pods:     allPods,
 	}, {
 		name: "probe_no_endpoint", class: "1 readiness in the past", cause: schema.CauseReadinessProbe, requests: 3, status: 503,
-		setup: single("inventory", testnginx.Healthy),
+		setup: single("inventory", testupstream.Healthy),
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			probe503 = probeFailing(s, a.pods[0], at)
 			s.syncSlice(a)
@@ -153,7 +155,7 @@ func labeledScenarios() []*lscenario {
 		pods: allPods,
 	}, {
 		name: "probe_reset", class: "base", cause: schema.CauseReadinessProbe, requests: 3, status: 502,
-		setup: single("ratings", testnginx.Reset),
+		setup: single("ratings", testupstream.Reset),
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			probeReset = probeFailing(s, a.pods[0], at)
 			s.syncSlice(a)
@@ -166,11 +168,11 @@ func labeledScenarios() []*lscenario {
 		},
 	}, {
 		name: "app_502", class: "base", cause: schema.CauseUpstreamAppError, requests: 3, status: 502,
-		setup:    single("checkout", testnginx.App502),
+		setup:    single("checkout", testupstream.App502),
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location { return stale(s, a) },
 	}, {
 		name: "selector_matches_nothing", class: "base", cause: schema.CauseNoEndpoints, requests: 3, status: 503,
-		setup: single("promotions", testnginx.Healthy),
+		setup: single("promotions", testupstream.Healthy),
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location {
 			// A chart change made the selector want a label no pod has.
 			s.service(a, func(svc *corev1.Service) { svc.Spec.Selector = map[string]string{"app": a.name, "tier": "backend"} })
@@ -185,7 +187,7 @@ func labeledScenarios() []*lscenario {
 		},
 	}, {
 		name: "read_timeout", class: "base", cause: schema.CauseUpstreamTimeout, requests: 3, status: 504,
-		setup: single("search", testnginx.Slow),
+		setup: single("search", testupstream.Slow),
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location {
 			l := stale(s, a)
 			l.ReadTimeout = 500 * time.Millisecond
@@ -194,16 +196,16 @@ func labeledScenarios() []*lscenario {
 	}, {
 		name: "rollout_old_pods_gone", class: "2 pods already gone", cause: schema.CausePodTermination, requests: 4, status: 502,
 		// The old pods: one stopped listening on SIGTERM, one resets what it still accepts.
-		setup: func(s *lsuite) *lapp { return s.app("orders", "Deployment", testnginx.Refused, testnginx.Reset) },
+		setup: func(s *lsuite) *lapp { return s.app("orders", "Deployment", testupstream.Refused, testupstream.Reset) },
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
-			_, old := s.rollOut(a, at, testnginx.Healthy, testnginx.Healthy)
+			_, old := s.rollOut(a, at, testupstream.Healthy, testupstream.Healthy)
 			return testnginx.Location{Servers: servers(s, old), NextUpstreamTries: 1}
 		},
 		recovery: func(s *lsuite, a *lapp, _ time.Time) { s.removeTerminating(a) },
 	}, {
 		name: "scale_down_rescued", class: "3 rescued by a retry", cause: schema.CausePodTermination, requests: 6, status: 200,
 		setup: func(s *lsuite) *lapp {
-			return s.app("payments", "Deployment", testnginx.Refused, testnginx.Reset, testnginx.Healthy)
+			return s.app("payments", "Deployment", testupstream.Refused, testupstream.Reset, testupstream.Healthy)
 		},
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			s.replicas(a, 1)
@@ -214,7 +216,7 @@ func labeledScenarios() []*lscenario {
 	}, {
 		name: "all_replicas_crashed", class: "4 several failed attempts", cause: schema.CausePodCrash, requests: 3, status: 502,
 		setup: func(s *lsuite) *lapp {
-			return s.app("recommend", "StatefulSet", testnginx.Refused, testnginx.Refused, testnginx.Refused, testnginx.Refused, testnginx.Refused)
+			return s.app("recommend", "StatefulSet", testupstream.Refused, testupstream.Refused, testupstream.Refused, testupstream.Refused, testupstream.Refused)
 		},
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			for _, p := range a.pods {
@@ -235,12 +237,12 @@ func labeledScenarios() []*lscenario {
 		pods: allPods,
 	}, {
 		name: "target_port_mismatch", class: "5 targetPort mismatch", cause: schema.CauseTargetPortMismatch, requests: 3, status: 502,
-		setup: single("ledger", testnginx.Healthy),
+		setup: single("ledger", testupstream.Healthy),
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location {
 			// A chart change set targetPort to a number no container declares
 			// or listens on; the pod stays Ready (its probe uses the named port).
 			p := a.pods[0]
-			_, port, _ := net.SplitHostPort(testnginx.FreeAddr(s.t, p.ip))
+			_, port, _ := net.SplitHostPort(testproc.FreeAddr(s.t, p.ip))
 			n, _ := strconv.Atoi(port)
 			s.service(a, func(svc *corev1.Service) { svc.Spec.Ports[0].TargetPort = intstr.FromInt32(int32(n)) })
 			s.syncSlice(a)
@@ -254,12 +256,12 @@ func labeledScenarios() []*lscenario {
 		},
 	}, {
 		name: "twin_old_restarts_app_502", class: "negative twin", cause: schema.CauseUpstreamAppError, requests: 3, status: 502,
-		setup:    single("wishlist", testnginx.App502),
+		setup:    single("wishlist", testupstream.App502),
 		history:  oldRestart,
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location { return stale(s, a) },
 	}, {
 		name: "twin_old_restarts_timeout", class: "negative twin", cause: schema.CauseUpstreamTimeout, requests: 3, status: 504,
-		setup:   single("pricing", testnginx.Slow),
+		setup:   single("pricing", testupstream.Slow),
 		history: oldRestart,
 		incident: func(s *lsuite, a *lapp, _ time.Time) testnginx.Location {
 			l := stale(s, a)
@@ -268,11 +270,11 @@ func labeledScenarios() []*lscenario {
 		},
 	}, {
 		name: "twin_rollout_app_502", class: "negative twin", cause: schema.CauseUpstreamAppError, requests: 3, status: 502,
-		setup: func(s *lsuite) *lapp { return s.app("reviews", "Deployment", testnginx.Healthy) },
+		setup: func(s *lsuite) *lapp { return s.app("reviews", "Deployment", testupstream.Healthy) },
 		incident: func(s *lsuite, a *lapp, at time.Time) testnginx.Location {
 			// The new version is out, Ready, and answers 502 itself; the old
 			// pod is already gone.
-			newPods, _ := s.rollOut(a, at, testnginx.App502)
+			newPods, _ := s.rollOut(a, at, testupstream.App502)
 			s.removeTerminating(a)
 			return testnginx.Location{Servers: servers(s, newPods), NextUpstreamTries: 1}
 		},

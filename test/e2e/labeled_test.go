@@ -18,9 +18,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testlabels"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // TestLabeled makes every scenario of labeledScenarios fail for real
@@ -55,7 +57,7 @@ func TestLabeled(t *testing.T) {
 	t.Setenv("KUBECONFIG", c.WriteKubeconfig(t, c.Collector))
 	sinks := map[string]*testotlp.Backend{stateLive: testotlp.Start(t), stateDump: testotlp.Start(t), stateRestarted: testotlp.Start(t)}
 	startLabeledCollector(t, bin, filepath.Join(dir, stateLive), liveConfig(glob, sinks[stateLive].LogsEndpoint()), true)
-	metricsPort := testcluster.FreePort(t)
+	metricsPort := testproc.FreePort(t)
 	restartCfg := restartConfig(glob, sinks[stateRestarted].LogsEndpoint(), filepath.Join(dir, "storage"), metricsPort)
 	doomed := startLabeledCollector(t, bin, filepath.Join(dir, stateRestarted), restartCfg, true)
 
@@ -86,7 +88,7 @@ func TestLabeled(t *testing.T) {
 		locs = append(locs, l)
 	}
 	changed := time.Now()
-	ng := testnginx.Start(t, testnginx.Config{Root: gateway, Locations: locs})
+	ng := testnginx.Start(t, testnginx.Config{Container: testcri.Container{Root: gateway}, Locations: locs})
 	// API times are whole seconds: the requests come in a later one.
 	time.Sleep(time.Until(incidentAt.Truncate(time.Second).Add(1500 * time.Millisecond)))
 	statuses := sendLabeled(t, ng, scens)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // The ingress controller's pod as testnginx names it in the CRI path (its
@@ -31,7 +32,7 @@ const (
 	controllerPod = "ingress-nginx-controller-7d9f8b6c5d-x2x4z"
 )
 
-// scenario2 is a scenario whose upstream is not one of testnginx's
+// scenario2 is a scenario whose upstream is not one of testupstream's
 // behaviours: upstream, when set, starts it and returns its address.
 type scenario2 struct {
 	*scenario
@@ -72,7 +73,7 @@ func TestScenarios2(t *testing.T) {
 		scenario: &scenario{
 			name:     "tls_handshake",
 			backend:  &backend{name: "ledger", owner: "StatefulSet"},
-			behavior: testnginx.Healthy, // plain HTTP
+			behavior: testupstream.Healthy, // plain HTTP
 			loc:      testnginx.Location{Path: "/api/ledger/", HTTPS: true},
 			status:   502,
 			cause:    schema.CauseTLSHandshake,
@@ -85,7 +86,7 @@ func TestScenarios2(t *testing.T) {
 		scenario: &scenario{
 			name:     "rollout_gap",
 			backend:  &backend{name: "inventory", owner: "Deployment"},
-			behavior: testnginx.Refused,
+			behavior: testupstream.Refused,
 			loc:      testnginx.Location{Path: "/api/inventory/", ConnectTimeout: 2 * time.Second},
 			status:   502,
 			podStatus: func(st *corev1.PodStatus) {
@@ -109,7 +110,7 @@ func TestScenarios2(t *testing.T) {
 		if s.upstream != nil {
 			s.backend.addr = s.upstream(t, ip)
 		} else {
-			s.backend.addr = testnginx.StartUpstream(t, ip+":0", s.behavior).Addr
+			s.backend.addr = testupstream.Start(t, ip+":0", s.behavior).Addr
 		}
 		s.backend.create(t, admin, s.podStatus)
 		if s.after != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 const scenarioHost = "shop.example.com"
@@ -24,9 +25,9 @@ const scenarioHost = "shop.example.com"
 type scenario struct {
 	name     string // also the X-Request-ID
 	backend  *backend
-	behavior testnginx.Behavior // 0: the location has no servers (return 503)
-	loc      testnginx.Location // Path, timeouts; Host, UpstreamName and Servers are filled in
-	status   int                // what the client must get
+	behavior testupstream.Behavior // 0: the location has no servers (return 503)
+	loc      testnginx.Location    // Path, timeouts; Host, UpstreamName and Servers are filled in
+	status   int                   // what the client must get
 	// podStatus changes the pod's status from Running and Ready; after
 	// runs once the objects exist (events, deletion).
 	podStatus func(st *corev1.PodStatus)
@@ -54,7 +55,7 @@ func TestScenarios(t *testing.T) {
 	scenarios := []*scenario{{
 		name:      "crash",
 		backend:   &backend{name: "cart", owner: "Deployment"},
-		behavior:  testnginx.Refused,
+		behavior:  testupstream.Refused,
 		loc:       testnginx.Location{Path: "/api/cart/", ConnectTimeout: 2 * time.Second},
 		status:    502,
 		podStatus: crashLooping,
@@ -66,7 +67,7 @@ func TestScenarios(t *testing.T) {
 	}, {
 		name:        "app502",
 		backend:     &backend{name: "checkout", owner: "Deployment"},
-		behavior:    testnginx.App502,
+		behavior:    testupstream.App502,
 		loc:         testnginx.Location{Path: "/api/checkout/"},
 		status:      502,
 		cause:       schema.CauseUpstreamAppError,
@@ -77,7 +78,7 @@ func TestScenarios(t *testing.T) {
 		// The pods carry app=promotions only; the Service also wants tier=backend.
 		backend: &backend{name: "promotions", owner: "Deployment",
 			selector: map[string]string{"app": "promotions", "tier": "backend"}},
-		behavior: testnginx.Healthy, // serving, but nginx has no endpoint for it
+		behavior: testupstream.Healthy, // serving, but nginx has no endpoint for it
 		loc:      testnginx.Location{Path: "/api/promotions/"},
 		status:   503,
 		cause:    schema.CauseNoEndpoints,
@@ -88,7 +89,7 @@ func TestScenarios(t *testing.T) {
 	}, {
 		name:     "slow",
 		backend:  &backend{name: "search", owner: "StatefulSet"},
-		behavior: testnginx.Slow,
+		behavior: testupstream.Slow,
 		loc:      testnginx.Location{Path: "/api/search/", ReadTimeout: 500 * time.Millisecond},
 		status:   504,
 		cause:    schema.CauseUpstreamTimeout,
@@ -99,7 +100,7 @@ func TestScenarios(t *testing.T) {
 	}, {
 		name:      "readiness",
 		backend:   &backend{name: "catalog", owner: "StatefulSet"},
-		behavior:  testnginx.Reset,
+		behavior:  testupstream.Reset,
 		loc:       testnginx.Location{Path: "/api/catalog/"},
 		status:    502,
 		podStatus: func(st *corev1.PodStatus) { notReady(st, time.Now().Add(-20*time.Second)) },
@@ -114,7 +115,7 @@ func TestScenarios(t *testing.T) {
 	}, {
 		name:     "termination",
 		backend:  &backend{name: "orders", owner: "Deployment"},
-		behavior: testnginx.Refused,
+		behavior: testupstream.Refused,
 		loc:      testnginx.Location{Path: "/api/orders/", ConnectTimeout: 2 * time.Second},
 		status:   502,
 		after: func(t *testing.T, s *scenario) {
@@ -137,7 +138,7 @@ func TestScenarios(t *testing.T) {
 	// nginx: the cluster state is in place before any request.
 	var locs []testnginx.Location
 	for i, s := range scenarios {
-		up := testnginx.StartUpstream(t, fmt.Sprintf("127.0.0.%d:0", 21+i), s.behavior)
+		up := testupstream.Start(t, fmt.Sprintf("127.0.0.%d:0", 21+i), s.behavior)
 		s.backend.addr = up.Addr
 		s.backend.create(t, admin, s.podStatus)
 		if s.after != nil {

@@ -14,8 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testtraefik"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // traefikReceiver makes the receiver read Traefik (format traefik: JSON
@@ -29,7 +29,7 @@ const traefikReceiver = "    format: traefik\n    statuses: [500, 502, 503, 504]
 type trScenario struct {
 	name     string
 	backend  *backend
-	behavior testnginx.Behavior
+	behavior testupstream.Behavior
 	// noEndpoints: the Service selects no pod, its EndpointSlice is empty
 	// and the service has no servers.
 	noEndpoints           bool
@@ -72,7 +72,7 @@ func TestTraefikScenarios(t *testing.T) {
 		// and logs "dial tcp …: connection refused" at DEBUG.
 		name:      "crash",
 		backend:   &backend{name: "cart", owner: "Deployment"},
-		behavior:  testnginx.Refused,
+		behavior:  testupstream.Refused,
 		podStatus: crashLooping,
 		status:    502, origin: 502,
 		cause: schema.CausePodCrash,
@@ -84,7 +84,7 @@ func TestTraefikScenarios(t *testing.T) {
 	}, {
 		name:     "app502",
 		backend:  &backend{name: "checkout", owner: "Deployment"},
-		behavior: testnginx.App502,
+		behavior: testupstream.App502,
 		status:   502, origin: 502,
 		cause: schema.CauseUpstreamAppError,
 		pod:   podOf,
@@ -100,7 +100,7 @@ func TestTraefikScenarios(t *testing.T) {
 		// The pods carry app=promotions only; the Service also wants tier=backend.
 		backend: &backend{name: "promotions", owner: "Deployment",
 			selector: map[string]string{"app": "promotions", "tier": "backend"}},
-		behavior:    testnginx.Healthy, // serving, but the service has no server
+		behavior:    testupstream.Healthy, // serving, but the service has no server
 		noEndpoints: true,
 		status:      503, origin: 0,
 		cause: schema.CauseNoEndpoints,
@@ -114,7 +114,7 @@ func TestTraefikScenarios(t *testing.T) {
 	}, {
 		name:                  "slow",
 		backend:               &backend{name: "search", owner: "StatefulSet"},
-		behavior:              testnginx.Slow,
+		behavior:              testupstream.Slow,
 		responseHeaderTimeout: 500 * time.Millisecond,
 		status:                504, origin: 504,
 		cause: schema.CauseUpstreamTimeout,
@@ -130,7 +130,7 @@ func TestTraefikScenarios(t *testing.T) {
 	// when the provider renders the services.
 	var routes []testtraefik.Route
 	for _, s := range scenarios {
-		up := testnginx.StartUpstream(t, net.JoinHostPort(nodeIP, "0"), s.behavior)
+		up := testupstream.Start(t, net.JoinHostPort(nodeIP, "0"), s.behavior)
 		s.backend.addr = up.Addr
 		s.backend.hostNetwork = true
 		s.backend.create(t, admin, onNode(s.podStatus))

@@ -28,6 +28,8 @@ import (
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
@@ -68,7 +70,7 @@ func TestTwoTier(t *testing.T) {
 
 	_, err = admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scenarioNS}}, metav1.CreateOptions{})
 	require.NoError(t, err)
-	up := testnginx.StartUpstream(t, "127.0.0.41:0", testnginx.Refused)
+	up := testupstream.Start(t, "127.0.0.41:0", testupstream.Refused)
 	be := &backend{name: "cart", owner: "Deployment", addr: up.Addr}
 	loc := testnginx.Location{Path: "/api/cart/", ConnectTimeout: 2 * time.Second,
 		Host: scenarioHost, UpstreamName: be.upstreamName(), Servers: []string{up.Addr}, NextUpstreamTries: 1}
@@ -80,7 +82,7 @@ func TestTwoTier(t *testing.T) {
 	t.Setenv("CUBEAPM_ENDPOINT", cube.URL)
 	t.Setenv("KUBECONFIG", kubeconfig)
 
-	grpcPort := testcluster.FreePort(t)
+	grpcPort := testproc.FreePort(t)
 	gw, _ := startShippedGateway(t, bin, objs, grpcPort, gatewaySA)
 
 	agDir := t.TempDir()
@@ -90,7 +92,7 @@ func TestTwoTier(t *testing.T) {
 		setPath(t, cfg, filepath.Join(agDir, "storage"), "extensions", "file_storage", "directory")
 		localPorts(t, cfg)
 	})
-	ag := testcluster.StartProcess(t, agDir, bin, "--config", writeConfig(t, agDir, agCfg))
+	ag := testproc.StartProgram(t, agDir, bin, "--config", writeConfig(t, agDir, agCfg))
 	// start_at: end, as shipped: the request must come after the receiver
 	// has found the file.
 	ag.WaitFor(t, 30*time.Second, func() error {
@@ -117,19 +119,19 @@ func TestTwoTier(t *testing.T) {
 	assert.Equal(t, be.name, field(schema.TargetService))
 	t.Logf("%s: %s (%s)\n  remediation: %s", reqID, field(schema.Cause), field(schema.CauseConfidence), field(schema.Remediation))
 	t.Logf("metric posts to the CubeAPM metrics path: %d", metricPosts.Load())
-	for _, p := range []*testcluster.Process{gw, ag} {
+	for _, p := range []*testproc.Proc{gw, ag} {
 		if exited, err := p.Exited(); exited {
-			t.Errorf("%s exited: %v", p.Log, err)
+			t.Errorf("%s exited: %v", p.LogPath(), err)
 		}
 		// rbac.yaml must cover every informer the shipped components start.
-		assert.NotContains(t, p.Tail(1<<20), "forbidden", "%s", p.Log)
+		assert.NotContains(t, p.Tail(1<<20), "forbidden", "%s", p.LogPath())
 		var errs []string
 		for _, l := range strings.Split(p.Tail(1<<20), "\n") {
 			if strings.Contains(l, "\terror\t") {
 				errs = append(errs, l)
 			}
 		}
-		t.Logf("%s: %d error lines\n%s", p.Log, len(errs), strings.Join(errs, "\n"))
+		t.Logf("%s: %d error lines\n%s", p.LogPath(), len(errs), strings.Join(errs, "\n"))
 	}
 }
 
@@ -189,12 +191,12 @@ func setPath(t *testing.T, cfg map[string]any, v any, keys ...string) {
 // ports in the shipped configs, to free ones.
 func localPorts(t *testing.T, cfg map[string]any) {
 	t.Helper()
-	setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testcluster.FreePort(t)), "extensions", "health_check", "endpoint")
+	setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testproc.FreePort(t)), "extensions", "health_check", "endpoint")
 	svc := cfg["service"].(map[string]any)
 	readers := svc["telemetry"].(map[string]any)["metrics"].(map[string]any)["readers"].([]any)
 	require.Len(t, readers, 1)
 	prom := readers[0].(map[string]any)["pull"].(map[string]any)["exporter"].(map[string]any)["prometheus"].(map[string]any)
-	setPath(t, prom, testcluster.FreePort(t), "port")
+	setPath(t, prom, testproc.FreePort(t), "port")
 }
 
 func writeConfig(t *testing.T, dir string, cfg map[string]any) string {
@@ -241,12 +243,12 @@ func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, ns, sa strin
 // (auth_type kubeConfig: $KUBECONFIG, a token of ServiceAccount sa) changed,
 // OTLP gRPC on grpcPort, and returns once its informers have synced, with
 // the config file it runs.
-func startShippedGateway(t *testing.T, bin string, objs []*unstructured.Unstructured, grpcPort int, sa string) (*testcluster.Process, string) {
+func startShippedGateway(t *testing.T, bin string, objs []*unstructured.Unstructured, grpcPort int, sa string) (*testproc.Proc, string) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := exampleConfig(t, objs, "Deployment", func(cfg map[string]any) {
 		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(grpcPort), "receivers", "otlp", "protocols", "grpc", "endpoint")
-		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testcluster.FreePort(t)), "receivers", "otlp", "protocols", "http", "endpoint")
+		setPath(t, cfg, "${env:POD_IP}:"+strconv.Itoa(testproc.FreePort(t)), "receivers", "otlp", "protocols", "http", "endpoint")
 		for _, comp := range [][]string{{"receivers", "k8s_objects"}, {"receivers", "k8s_cluster"}, {"processors", "correlate502"}} {
 			setPath(t, cfg, "kubeConfig", append(comp, "auth_type")...)
 		}
@@ -256,7 +258,7 @@ func startShippedGateway(t *testing.T, bin string, objs []*unstructured.Unstruct
 		localPorts(t, cfg)
 	})
 	path := writeConfig(t, dir, cfg)
-	gw := testcluster.StartProcess(t, dir, bin, "--config", path)
+	gw := testproc.StartProgram(t, dir, bin, "--config", path)
 	gw.WaitFor(t, 30*time.Second, func() error {
 		if !strings.Contains(gw.Tail(1<<20), "Kubernetes informers synced") {
 			return fmt.Errorf("gateway: informers not synced as %s", sa)

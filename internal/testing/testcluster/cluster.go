@@ -12,7 +12,13 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
+
+// EnvRequire makes missing etcd or kube-apiserver binaries a failure
+// instead of a skip (set in CI).
+const EnvRequire = "K8S502_REQUIRE_E2E"
 
 // The identities in the API server's token file.
 const (
@@ -36,8 +42,8 @@ type Cluster struct {
 // t.Cleanup. About 5 s on two cores.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
-	etcdBin := Binary(t, "etcd", "K8S502_ETCD_BIN")
-	apiBin := Binary(t, "kube-apiserver", "K8S502_KUBE_APISERVER_BIN")
+	etcdBin := testproc.RequireBuilt(t, "etcd", "K8S502_ETCD_BIN", EnvRequire)
+	apiBin := testproc.RequireBuilt(t, "kube-apiserver", "K8S502_KUBE_APISERVER_BIN", EnvRequire)
 	dir := t.TempDir()
 
 	etcd := startEtcd(t, etcdBin, dir)
@@ -51,9 +57,16 @@ func Start(t testing.TB) *Cluster {
 	}
 
 	var c *Cluster
-	startRetrying(t, "kube-apiserver", func() error {
-		port := FreePort(t)
-		proc := StartProcess(t, dir, apiBin,
+	testproc.StartRetrying(t, "kube-apiserver", testproc.AddrInUse, func() (*testproc.Proc, error) {
+		port := testproc.FreePort(t)
+		host := "https://" + testproc.Addr(port)
+		c = &Cluster{
+			Admin:     &rest.Config{Host: host, BearerToken: adminToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
+			Collector: &rest.Config{Host: host, BearerToken: collectorToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
+			dir:       dir,
+		}
+		admin := c.AdminClient(t)
+		proc, err := testproc.Start(testproc.Program(dir, apiBin,
 			"--etcd-servers="+etcd,
 			"--bind-address=127.0.0.1",
 			fmt.Sprintf("--secure-port=%d", port),
@@ -72,20 +85,20 @@ func Start(t testing.TB) *Cluster {
 			"--endpoint-reconciler-type=none",
 			// No controller-manager creates the default ServiceAccount.
 			"--disable-admission-plugins=ServiceAccount",
-		)
-		host := "https://" + Addr(port)
-		c = &Cluster{
-			Admin:     &rest.Config{Host: host, BearerToken: adminToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
-			Collector: &rest.Config{Host: host, BearerToken: collectorToken, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}},
-			dir:       dir,
+		))
+		if err != nil {
+			return nil, err
 		}
-		admin := c.AdminClient(t)
-		return proc.waitReady(90*time.Second, func() error {
+		err = proc.WaitReady(90*time.Second, 100*time.Millisecond, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			_, err := admin.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 			return err
 		})
+		if err != nil {
+			return nil, err
+		}
+		return proc, nil
 	})
 	return c
 }

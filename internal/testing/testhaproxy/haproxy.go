@@ -1,8 +1,8 @@
 // Package testhaproxy runs a real HAProxy, configured like the HAProxy
 // Kubernetes Ingress Controller (haproxytech/kubernetes-ingress) renders it,
-// in front of testnginx's loopback upstreams, and records its stdout and
-// stderr into a kubelet CRI log file with testproc's container-runtime
-// writer, so tests can tail genuine controller logs.
+// in front of testupstream's loopback backends, and records its stdout and
+// stderr into a kubelet CRI log file with testcri, so tests can tail genuine
+// controller logs.
 package testhaproxy
 
 import (
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
@@ -37,13 +37,12 @@ func Require(t testing.TB) string {
 // Config describes the controller pod and the backends its Ingresses make.
 // The defaults are the haproxytech Helm chart's names.
 type Config struct {
-	Namespace string // default "haproxy-controller"
-	Pod       string // default "haproxy-kubernetes-ingress-7c9d8f6b5d-m4q2x"
-	PodUID    string // default: random UUID
-	Container string // default "kubernetes-ingress-controller"
-	// Root is where var/log/pods is created; default t.TempDir().
-	Root     string
-	Backends []Backend
+	// Container is whose log HAProxy's streams are written to, and where.
+	// Empty fields default to namespace "haproxy-controller", pod
+	// "haproxy-kubernetes-ingress-7c9d8f6b5d-m4q2x", a random pod UID,
+	// container "kubernetes-ingress-controller" and Root t.TempDir().
+	Container testcri.Container
+	Backends  []Backend
 }
 
 // HAProxy is a running HAProxy master (haproxy -W -db) with its log file.
@@ -68,26 +67,23 @@ func Start(t testing.TB, cfg Config) *HAProxy {
 }
 
 func withDefaults(t testing.TB, cfg Config) Config {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&cfg.Namespace, "haproxy-controller")
-	def(&cfg.Pod, "haproxy-kubernetes-ingress-7c9d8f6b5d-m4q2x")
-	def(&cfg.Container, "kubernetes-ingress-controller")
-	if cfg.Root == "" {
-		cfg.Root = t.TempDir()
-	}
+	cfg.Container = cfg.Container.WithDefaults(testcri.Container{
+		Root:      t.TempDir(),
+		Namespace: "haproxy-controller",
+		Pod:       "haproxy-kubernetes-ingress-7c9d8f6b5d-m4q2x",
+		// Fixed here, so a retry of start writes the same CRI path.
+		PodUID: testcri.RandomUUID(),
+		Name:   "kubernetes-ingress-controller",
+	})
 	return cfg
 }
 
 func start(t testing.TB, bin string, cfg Config) (*HAProxy, error) {
-	dir, err := os.MkdirTemp(cfg.Root, "haproxy-")
+	dir, err := os.MkdirTemp(cfg.Container.Root, "haproxy-")
 	if err != nil {
 		return nil, err
 	}
-	h := &HAProxy{Addr: testnginx.FreeAddr(t, "127.0.0.1"), Dir: dir}
+	h := &HAProxy{Addr: testproc.FreeAddr(t, "127.0.0.1"), Dir: dir}
 	conf, err := renderConf(dir, h.Addr, cfg.Backends)
 	if err != nil {
 		return nil, err
@@ -97,7 +93,7 @@ func start(t testing.TB, bin string, cfg Config) (*HAProxy, error) {
 	if out, err := exec.Command(bin, "-c", "-f", conf).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("haproxy -c rejected %s: %v\n%s", conf, err, out)
 	}
-	log, err := testproc.CreateCRILog(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container, false)
+	log, err := testcri.Create(cfg.Container)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +102,7 @@ func start(t testing.TB, bin string, cfg Config) (*HAProxy, error) {
 		Name: "haproxy",
 		// Master-worker in the foreground, as both controllers run it.
 		Cmd:  exec.Command(bin, "-W", "-db", "-f", conf),
-		Log:  log,
+		CRI:  log,
 		Addr: h.Addr,
 		// SIGUSR1 to the master: soft-stop. A master that has just
 		// re-executed itself for a reload already printed "Loading

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // trafficRE splits a line of LogFormat.
@@ -30,10 +30,10 @@ func parseTraffic(t *testing.T, line string) traffic {
 
 // Every failure the e2e scenarios rely on, as HAProxy really logs it.
 func TestHarness(t *testing.T) {
-	healthy := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Healthy)
-	app := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.App502)
-	slow := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Slow)
-	refused := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Refused)
+	healthy := testupstream.Start(t, "127.0.0.1:0", testupstream.Healthy)
+	app := testupstream.Start(t, "127.0.0.1:0", testupstream.App502)
+	slow := testupstream.Start(t, "127.0.0.1:0", testupstream.Slow)
+	refused := testupstream.Start(t, "127.0.0.1:0", testupstream.Refused)
 	const host = "shop.example.com"
 	be := func(svc, path string, servers []string, check bool) Backend {
 		return Backend{Host: host, Path: path, Namespace: "shop", Service: svc, Port: "http", Servers: servers, Check: check}
@@ -60,8 +60,8 @@ func TestHarness(t *testing.T) {
 		body   string
 		want   traffic
 	}{
-		{"/api/storefront/items/1", 200, testnginx.HealthyBody, traffic{backend: "shop_svc_storefront_http", server: "SRV_1", term: "----", retries: "0"}},
-		{"/api/checkout/pay/2", 502, testnginx.App502Body, traffic{backend: "shop_svc_checkout_http", server: "SRV_1", term: "----", retries: "0"}},
+		{"/api/storefront/items/1", 200, testupstream.HealthyBody, traffic{backend: "shop_svc_storefront_http", server: "SRV_1", term: "----", retries: "0"}},
+		{"/api/checkout/pay/2", 502, testupstream.App502Body, traffic{backend: "shop_svc_checkout_http", server: "SRV_1", term: "----", retries: "0"}},
 		{"/api/search/q/3", 504, "", traffic{backend: "shop_svc_search_http", server: "SRV_1", term: "sH--", retries: "0", tr: "-1", ta: "500", taMin: 500}},
 		{"/api/cart/items/4", 503, "", traffic{backend: "shop_svc_cart_http", server: "<NOSRV>", term: "SC--", retries: "0", tr: "-1"}},
 		{"/api/orders/items/5", 503, "", traffic{backend: "shop_svc_orders_http", server: "SRV_1", term: "SC--", retries: "3", tr: "-1"}},
@@ -109,12 +109,12 @@ func TestHarness(t *testing.T) {
 		}
 	}
 	var downErr bool
-	for _, l := range testproc.Lines(recs, "stderr") {
+	for _, l := range testcri.Lines(recs, "stderr") {
 		if strings.HasPrefix(l, "[WARNING]") && strings.Contains(l, "Server shop_svc_cart_http/SRV_1 is DOWN") {
 			downErr = true
 		}
 	}
 	if !downErr {
-		t.Errorf("no [WARNING] DOWN line on stderr:\n%s", strings.Join(testproc.Lines(recs, "stderr"), "\n"))
+		t.Errorf("no [WARNING] DOWN line on stderr:\n%s", strings.Join(testcri.Lines(recs, "stderr"), "\n"))
 	}
 }

@@ -4,29 +4,31 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // TestBehaviors checks that each upstream behaviour makes real nginx log the
 // status and error text the fixture README documents (glibc errno texts).
 func TestBehaviors(t *testing.T) {
-	healthy := StartUpstream(t, "127.0.0.10:0", Healthy)
-	tlsUp := StartUpstream(t, "127.0.0.16:0", TLS)
+	healthy := testupstream.Start(t, "127.0.0.10:0", testupstream.Healthy)
+	tlsUp := testupstream.Start(t, "127.0.0.16:0", testupstream.TLS)
 	cases := []struct {
 		loc    Location
 		status int
 		errMsg string // "" means no error line for this path
 	}{
-		{Location{Servers: []string{StartUpstream(t, "127.0.0.13:0", Slow).Addr}, ReadTimeout: time.Second},
+		{Location{Servers: []string{testupstream.Start(t, "127.0.0.13:0", testupstream.Slow).Addr}, ReadTimeout: time.Second},
 			504, "upstream timed out (110: Connection timed out) while reading response header from upstream"},
-		{Location{Servers: []string{StartUpstream(t, "127.0.0.14:0", Reset).Addr}},
+		{Location{Servers: []string{testupstream.Start(t, "127.0.0.14:0", testupstream.Reset).Addr}},
 			502, "recv() failed (104: Connection reset by peer) while reading response header from upstream"},
-		{Location{Servers: []string{StartUpstream(t, "127.0.0.15:0", PrematureClose).Addr}},
+		{Location{Servers: []string{testupstream.Start(t, "127.0.0.15:0", testupstream.PrematureClose).Addr}},
 			502, "upstream prematurely closed connection while reading response header from upstream"},
 		{Location{Servers: []string{tlsUp.Addr}, HTTPS: true, SSLVerify: true},
 			502, "upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream"},
-		{Location{Servers: []string{tlsUp.Addr}, HTTPS: true, SSLVerify: true, SSLTrustedCert: tlsUp.CertFile, SSLName: UpstreamTLSName},
+		{Location{Servers: []string{tlsUp.Addr}, HTTPS: true, SSLVerify: true, SSLTrustedCert: tlsUp.CertFile, SSLName: testupstream.TLSName},
 			200, ""},
-		{Location{Servers: []string{StartUpstream(t, "127.0.0.17:0", TLS13Only).Addr}, HTTPS: true, SSLProtocols: "TLSv1.2"},
+		{Location{Servers: []string{testupstream.Start(t, "127.0.0.17:0", testupstream.TLS13Only).Addr}, HTTPS: true, SSLProtocols: "TLSv1.2"},
 			502, "SSL_do_handshake() failed (SSL: error:0A00042E:SSL routines::tlsv1 alert protocol version"},
 		{Location{Servers: []string{healthy.Addr}, HTTPS: true},
 			502, "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)"},

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // f5MainRE is one line of F5's main format: no upstream field at all.
@@ -23,16 +26,19 @@ func TestF5Layout(t *testing.T) {
 		_ = c.Close()
 		t.Fatalf("something listens on %s; F5's no-endpoints upstream must refuse", F5NoEndpointsServer)
 	}
-	healthy := StartUpstream(t, "127.0.0.10:0", Healthy)
-	refused := StartUpstream(t, "127.0.0.12:0", Refused)
+	healthy := testupstream.Start(t, "127.0.0.10:0", testupstream.Healthy)
+	refused := testupstream.Start(t, "127.0.0.12:0", testupstream.Refused)
 	const host = "shop.example.com"
 	name := func(svc string) string { return "shop-shop-ingress-" + host + "-" + svc + "-80" }
-	ng := Start(t, Config{Layout: LayoutF5, Namespace: "nginx-ingress", Container: "nginx-ingress",
-		Pod: "nginx-ingress-controller-6f9c8d7b5-p9q3w", Locations: []Location{
+	ng := Start(t, Config{
+		Layout:    LayoutF5,
+		Container: testcri.Container{Namespace: "nginx-ingress", Pod: "nginx-ingress-controller-6f9c8d7b5-p9q3w", Name: "nginx-ingress"},
+		Locations: []Location{
 			{Host: host, Path: "/api/storefront/", UpstreamName: name("storefront"), Servers: []string{healthy.Addr}},
 			{Host: host, Path: "/api/inventory/", UpstreamName: name("inventory"), Servers: []string{refused.Addr}},
 			{Host: host, Path: "/api/promotions/", UpstreamName: name("promotions")},
-		}})
+		},
+	})
 	conf, err := os.ReadFile(filepath.Join(ng.Dir, "nginx.conf"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // accessRE splits an upstreaminfo line whose upstream fields are single
@@ -33,11 +35,11 @@ func parseAccess(t *testing.T, line string) access {
 }
 
 func TestHarness(t *testing.T) {
-	healthy := StartUpstream(t, "127.0.0.10:0", Healthy)
-	app := StartUpstream(t, "127.0.0.11:0", App502)
-	refused := StartUpstream(t, FreeAddr(t, "127.0.0.12"), Refused)
+	healthy := testupstream.Start(t, "127.0.0.10:0", testupstream.Healthy)
+	app := testupstream.Start(t, "127.0.0.11:0", testupstream.App502)
+	refused := testupstream.Start(t, testproc.FreeAddr(t, "127.0.0.12"), testupstream.Refused)
 	const host = "shop.example.com"
-	ng := Start(t, Config{DockerJSON: true, Locations: []Location{
+	ng := Start(t, Config{Container: testcri.Container{DockerJSON: true}, Locations: []Location{
 		{Host: host, Path: "/api/storefront/", UpstreamName: "shop-storefront-80", Servers: []string{healthy.Addr}},
 		{Host: host, Path: "/api/checkout/", UpstreamName: "shop-checkout-8080", Servers: []string{app.Addr}},
 		{Host: host, Path: "/api/inventory/", UpstreamName: "shop-inventory-8080", Servers: []string{refused.Addr}, ConnectTimeout: 2 * time.Second},
@@ -50,8 +52,8 @@ func TestHarness(t *testing.T) {
 		body                string
 	}
 	calls := []call{
-		{"/api/storefront/items/1", "198.51.100.23", "req-healthy-1", 200, HealthyBody},
-		{"/api/checkout/pay/2", "10.12.7.33", "req-app502-2", 502, App502Body},
+		{"/api/storefront/items/1", "198.51.100.23", "req-healthy-1", 200, testupstream.HealthyBody},
+		{"/api/checkout/pay/2", "10.12.7.33", "req-app502-2", 502, testupstream.App502Body},
 		{"/api/inventory/items/3", "172.20.1.5", "req-refused-3", 502, ""},
 		{"/api/promotions/active", "192.0.2.77", "", 503, ""},
 	}
@@ -88,10 +90,10 @@ func TestHarness(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", path, a, want)
 		}
 	}
-	check("/api/storefront/items/1", access{client: "198.51.100.23", status: "200", bytes: strconv.Itoa(len(HealthyBody)),
-		upstreamName: "shop-storefront-80", upAddr: healthy.Addr, upLen: strconv.Itoa(len(HealthyBody)), upStatus: "200", reqID: "req-healthy-1"})
-	check("/api/checkout/pay/2", access{client: "10.12.7.33", status: "502", bytes: strconv.Itoa(len(App502Body)),
-		upstreamName: "shop-checkout-8080", upAddr: app.Addr, upLen: strconv.Itoa(len(App502Body)), upStatus: "502", reqID: "req-app502-2"})
+	check("/api/storefront/items/1", access{client: "198.51.100.23", status: "200", bytes: strconv.Itoa(len(testupstream.HealthyBody)),
+		upstreamName: "shop-storefront-80", upAddr: healthy.Addr, upLen: strconv.Itoa(len(testupstream.HealthyBody)), upStatus: "200", reqID: "req-healthy-1"})
+	check("/api/checkout/pay/2", access{client: "10.12.7.33", status: "502", bytes: strconv.Itoa(len(testupstream.App502Body)),
+		upstreamName: "shop-checkout-8080", upAddr: app.Addr, upLen: strconv.Itoa(len(testupstream.App502Body)), upStatus: "502", reqID: "req-app502-2"})
 	// 150 and 190 are nginx's own error pages with server_tokens off.
 	check("/api/inventory/items/3", access{client: "172.20.1.5", status: "502", bytes: "150",
 		upstreamName: "shop-inventory-8080", upAddr: refused.Addr, upLen: "0", upStatus: "502", reqID: "req-refused-3"})
@@ -126,8 +128,8 @@ func TestHarness(t *testing.T) {
 // TestLongLineSplit drives a ~20 KB access line through real nginx and checks
 // the containerd-style P+F split and the docker partial record.
 func TestLongLineSplit(t *testing.T) {
-	up := StartUpstream(t, "127.0.0.10:0", Healthy)
-	ng := Start(t, Config{DockerJSON: true, Locations: []Location{
+	up := testupstream.Start(t, "127.0.0.10:0", testupstream.Healthy)
+	ng := Start(t, Config{Container: testcri.Container{DockerJSON: true}, Locations: []Location{
 		{Host: "api.example.com", Path: "/", UpstreamName: "api-gateway-8080", Servers: []string{up.Addr}},
 	}})
 	// Each piece stays under nginx's 8k large_client_header_buffers.
@@ -138,15 +140,15 @@ func TestLongLineSplit(t *testing.T) {
 		t.Fatalf("status %d", r.Status)
 	}
 	lines := ng.WaitRequests(t)
-	if a := parseAccess(t, lines[0]); a.status != "200" || len(lines[0]) <= testproc.MaxCRILine {
-		t.Fatalf("want one 200 line longer than %d bytes, got %d bytes status %s", testproc.MaxCRILine, len(lines[0]), a.status)
+	if a := parseAccess(t, lines[0]); a.status != "200" || len(lines[0]) <= testcri.MaxLine {
+		t.Fatalf("want one 200 line longer than %d bytes, got %d bytes status %s", testcri.MaxLine, len(lines[0]), a.status)
 	}
 	ng.Stop(t)
 	var partial int
 	for _, rec := range ng.Records(t) {
 		if rec.Partial {
 			partial++
-			if rec.Stream != "stdout" || len(rec.Msg) != testproc.MaxCRILine {
+			if rec.Stream != "stdout" || len(rec.Msg) != testcri.MaxLine {
 				t.Errorf("P record: stream %s, %d bytes", rec.Stream, len(rec.Msg))
 			}
 		}
@@ -162,7 +164,7 @@ func TestLongLineSplit(t *testing.T) {
 func checkShapes(t *testing.T, ng *Nginx) {
 	t.Helper()
 	recs := ng.Records(t)
-	if len(recs) == 0 || !strings.Contains(strings.Join(testproc.Lines(recs, "stderr"), "\n"), "[notice]") {
+	if len(recs) == 0 || !strings.Contains(strings.Join(testcri.Lines(recs, "stderr"), "\n"), "[notice]") {
 		t.Fatalf("no nginx notices on stderr; records: %d", len(recs))
 	}
 	f, err := os.Open(ng.DockerPath)

@@ -1,7 +1,7 @@
 // Package testnginx runs a real nginx, configured like an ingress-nginx
 // controller (or, with LayoutF5, like F5 NGINX Ingress Controller), in front
-// of loopback test upstreams, and records its stdout and stderr into a
-// kubelet CRI log file the way containerd does, so tests can tail genuine
+// of testupstream's loopback backends, and records its stdout and stderr
+// into a kubelet CRI log file with testcri, so tests can tail genuine
 // controller logs.
 package testnginx
 
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
@@ -34,15 +35,11 @@ func Require(t testing.TB) string {
 
 // Config describes the controller pod and its Ingress locations.
 type Config struct {
-	Namespace string // default "ingress-nginx"
-	Pod       string // default "ingress-nginx-controller-7d9f8b6c5d-x2x4z"
-	PodUID    string // default: random UUID
-	Container string // default "controller"
-	// Root is where var/log/pods (and var/lib/docker) are created;
-	// default t.TempDir().
-	Root string
-	// DockerJSON also writes the stream as a docker json-file.
-	DockerJSON      bool
+	// Container is whose log nginx's streams are written to, and where.
+	// Empty fields default to namespace "ingress-nginx", pod
+	// "ingress-nginx-controller-7d9f8b6c5d-x2x4z", a random pod UID,
+	// container "controller" and Root t.TempDir().
+	Container       testcri.Container
 	WorkerProcesses int // default 1
 	// Layout picks the controller whose nginx.conf is rendered.
 	Layout    Layout
@@ -58,7 +55,7 @@ type Nginx struct {
 	Addr string
 	// CRIPath is <Root>/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log.
 	CRIPath string
-	// DockerPath is the json-file, "" unless Config.DockerJSON.
+	// DockerPath is the json-file, "" unless Config.Container.DockerJSON.
 	DockerPath string
 	// Dir holds nginx.conf, the pid file and temp paths.
 	Dir string
@@ -77,19 +74,14 @@ func Start(t testing.TB, cfg Config) *Nginx {
 }
 
 func withDefaults(t testing.TB, cfg Config) Config {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&cfg.Namespace, "ingress-nginx")
-	def(&cfg.Pod, "ingress-nginx-controller-7d9f8b6c5d-x2x4z")
-	// Fixed here, so a retry of start writes the same CRI path.
-	def(&cfg.PodUID, testproc.RandomUUID())
-	def(&cfg.Container, "controller")
-	if cfg.Root == "" {
-		cfg.Root = t.TempDir()
-	}
+	cfg.Container = cfg.Container.WithDefaults(testcri.Container{
+		Root:      t.TempDir(),
+		Namespace: "ingress-nginx",
+		Pod:       "ingress-nginx-controller-7d9f8b6c5d-x2x4z",
+		// Fixed here, so a retry of start writes the same CRI path.
+		PodUID: testcri.RandomUUID(),
+		Name:   "controller",
+	})
 	if cfg.WorkerProcesses == 0 {
 		cfg.WorkerProcesses = 1
 	}
@@ -97,11 +89,11 @@ func withDefaults(t testing.TB, cfg Config) Config {
 }
 
 func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
-	dir, err := os.MkdirTemp(cfg.Root, "nginx-")
+	dir, err := os.MkdirTemp(cfg.Container.Root, "nginx-")
 	if err != nil {
 		return nil, err
 	}
-	n := &Nginx{Addr: FreeAddr(t, "127.0.0.1"), Dir: dir}
+	n := &Nginx{Addr: testproc.FreeAddr(t, "127.0.0.1"), Dir: dir}
 	for _, l := range cfg.Locations {
 		if l.SSLVerify && l.SSLTrustedCert == "" {
 			untrustedCA(t, dir)
@@ -112,7 +104,7 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := testproc.CreateCRILog(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container, cfg.DockerJSON)
+	log, err := testcri.Create(cfg.Container)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +113,7 @@ func start(t testing.TB, bin string, cfg Config) (*Nginx, error) {
 		Name: "nginx",
 		// -e: messages before the config is read go to stderr too.
 		Cmd:     exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr"),
-		Log:     log,
+		CRI:     log,
 		Addr:    n.Addr,
 		Headers: map[string]string{"X-Forwarded-For": DefaultClientIP},
 		// SIGQUIT: graceful shutdown, workers finish their requests.

@@ -1,84 +1,18 @@
 package testnginx
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
-
-// UpstreamTLSName is the DNS name in TLS upstream certificates; set it as
-// Location.SSLName when a test wants verification to succeed.
-const UpstreamTLSName = "upstream.testnginx.svc.cluster.local"
-
-// selfSignedTLS makes a fresh self-signed leaf for addr and writes its PEM to
-// a temp file so nginx can be told to trust it (or not).
-func selfSignedTLS(t testing.TB, addr string) (*tls.Config, string) {
-	t.Helper()
-	certPEM, keyPEM := selfSigned(t, UpstreamTLSName, addr)
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatalf("testnginx: key pair: %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "upstream.crt")
-	if err := os.WriteFile(file, certPEM, 0o644); err != nil {
-		t.Fatalf("testnginx: %v", err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, file
-}
-
-func selfSigned(t testing.TB, name, addr string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("testnginx: key: %v", err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatalf("testnginx: serial: %v", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: name},
-		DNSNames:              []string{name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		if ip := net.ParseIP(host); ip != nil {
-			tmpl.IPAddresses = []net.IP{ip}
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatalf("testnginx: certificate: %v", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatalf("testnginx: key: %v", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-}
 
 // untrustedCA writes a CA that signed nothing we serve: the default trust
 // store for proxy_ssl_verify, so self-signed upstreams fail with error 18.
 func untrustedCA(t testing.TB, dir string) string {
 	t.Helper()
-	certPEM, _ := selfSigned(t, "testnginx unrelated CA", "")
+	certPEM, _ := testupstream.SelfSigned(t, "testnginx unrelated CA", "")
 	file := filepath.Join(dir, "unrelated-ca.crt")
 	if err := os.WriteFile(file, certPEM, 0o644); err != nil {
 		t.Fatalf("testnginx: %v", err)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 )
 
 // WaitTimeout bounds every Wait* helper and Poll.
@@ -71,9 +73,12 @@ func (p *Proc) Do(t testing.TB, method, host, path string, headers map[string]st
 func (p *Proc) Requests() int { return int(p.requests.Load()) }
 
 // Records parses the CRI file as written so far.
-func (p *Proc) Records(t testing.TB) []Record {
+func (p *Proc) Records(t testing.TB) []testcri.Record {
 	t.Helper()
-	recs, err := ReadCRI(p.cfg.Log.Path)
+	if p.cfg.CRI == nil {
+		t.Fatalf("test%s: the output goes to %s, not to a CRI file", p.cfg.Name, p.cfg.LogFile)
+	}
+	recs, err := testcri.Read(p.cfg.CRI.Path)
 	if err != nil {
 		t.Fatalf("test%s: %v", p.cfg.Name, err)
 	}
@@ -83,13 +88,13 @@ func (p *Proc) Records(t testing.TB) []Record {
 // StdoutLines are the complete stdout lines so far.
 func (p *Proc) StdoutLines(t testing.TB) []string {
 	t.Helper()
-	return Lines(p.Records(t), "stdout")
+	return testcri.Lines(p.Records(t), "stdout")
 }
 
 // StderrLines are the complete stderr lines so far.
 func (p *Proc) StderrLines(t testing.TB) []string {
 	t.Helper()
-	return Lines(p.Records(t), "stderr")
+	return testcri.Lines(p.Records(t), "stderr")
 }
 
 // WaitStdout waits for a stdout line containing substr and returns it.
@@ -108,7 +113,7 @@ func (p *Proc) waitLine(t testing.TB, stream, substr string) string {
 	t.Helper()
 	var hit string
 	p.Poll(t, func() bool {
-		for _, l := range Lines(p.Records(t), stream) {
+		for _, l := range testcri.Lines(p.Records(t), stream) {
 			if strings.Contains(l, substr) {
 				hit = l
 				return true
@@ -128,7 +133,7 @@ func (p *Proc) Poll(t testing.TB, done func() bool, what func() string) {
 	deadline := time.Now().Add(WaitTimeout)
 	for !done() {
 		if time.Now().After(deadline) {
-			t.Fatalf("test%s: timed out after %v waiting for %s in %s\nstderr:\n%s", p.cfg.Name, WaitTimeout, what(), p.cfg.Log.Path, strings.Join(p.StderrLines(t), "\n"))
+			t.Fatalf("test%s: timed out after %v waiting for %s in %s\nstderr:\n%s", p.cfg.Name, WaitTimeout, what(), p.LogPath(), strings.Join(p.StderrLines(t), "\n"))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

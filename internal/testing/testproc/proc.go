@@ -1,8 +1,12 @@
-// Package testproc runs a real proxy process for tests the way a container
-// runtime runs a controller: its stdout and stderr are recorded into a
-// kubelet CRI log file as containerd writes it, and requests are sent to it
-// over plain HTTP/1.1. testnginx, testhaproxy and testtraefik render each
-// proxy's configuration and start it with this package.
+// Package testproc starts the real programs tests run against — proxies,
+// etcd, kube-apiserver, VictoriaLogs, the collector — and stops them: each
+// in its own process group (killed with the test binary on Linux), its
+// output recorded either into a kubelet CRI log file (testcri, for the
+// proxies whose logs the product tails) or into one plain log file, stopped
+// gracefully as its Stopping says and, past the deadlines, with SIGKILL to
+// the group. It also picks free loopback ports, finds the binaries (system
+// packages or builds from test/e2e/tools/build.sh) and sends HTTP requests
+// to a proxy.
 package testproc
 
 import (
@@ -12,15 +16,16 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 )
 
-// Stopping is how a proxy is shut down.
+// Stopping is how a process is shut down.
 type Stopping struct {
 	// Signal asks for a graceful stop.
 	Signal syscall.Signal
@@ -31,68 +36,60 @@ type Stopping struct {
 	// after that, until every process holding the pipes has let go; 0 keeps
 	// Exit's deadline for both. Past either, the process group is killed.
 	Exit, Drain time.Duration
+	// KillOK makes that SIGKILL routine; otherwise Stop reports it as a
+	// test error, since a proxy killed may not have written all its logs.
+	KillOK bool
 }
+
+// Terminate is how the kubelet stops a container, with the 10 s grace the
+// e2e programs get: SIGTERM, SIGKILL after 10 s, not an error.
+var Terminate = Stopping{Signal: syscall.SIGTERM, Exit: 10 * time.Second, KillOK: true}
 
 // Config is the process to start and what to tell about it.
 type Config struct {
-	// Name is the proxy's name, "nginx": messages read "testnginx: nginx …".
+	// Name is the program's name, "nginx", in messages.
 	Name string
 	// Cmd is not started yet; Start sets its Stdout, Stderr and process
-	// group.
+	// attributes, and leaves its Env and Dir alone.
 	Cmd *exec.Cmd
-	// Log receives both streams; Start and Stop close it.
-	Log *CRILog
-	// Addr is the ip:port requests are sent to.
+	// CRI receives stdout and stderr as a container runtime records them;
+	// Start and Stop close it. When it is nil, both streams go as written
+	// into LogFile, created (truncated) by Start.
+	CRI     *testcri.Log
+	LogFile string
+	// Addr is the ip:port requests are sent to, if any.
 	Addr string
 	// Headers are set on every request before the caller's own.
 	Headers map[string]string
 	Stop    Stopping
 }
 
-// Proc is a running proxy process with its log file and HTTP client.
+// Proc is a running process with its log and an HTTP client for Addr.
 type Proc struct {
 	cfg      Config
-	exited   chan struct{}
-	drained  chan struct{}
+	exited   chan struct{} // closed after Wait, with waitErr set
+	waitErr  error
+	drained  chan struct{} // closed once nothing writes to the log
 	client   *http.Client
 	requests atomic.Int64
 	stopOnce sync.Once
+	told     atomic.Bool // the log's tail was shown for a failed test
 }
 
-// Start starts c.Cmd in its own process group with stdout and stderr
-// copied into c.Log. It does not wait for readiness: see WaitReady.
+// Start starts c.Cmd in its own process group with its output going to
+// c.CRI or c.LogFile. It does not wait for readiness: see WaitReady.
 func Start(c Config) (*Proc, error) {
-	p := &Proc{cfg: c, exited: make(chan struct{}), drained: make(chan struct{})}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		c.Log.Close()
-		return nil, err
+	p := &Proc{cfg: c, exited: make(chan struct{})}
+	c.Cmd.SysProcAttr = sysProcAttr()
+	var err error
+	if c.CRI != nil {
+		err = p.startCRI()
+	} else {
+		err = p.startFile()
 	}
-	errR, errW, err := os.Pipe()
 	if err != nil {
-		_, _ = outR.Close(), outW.Close()
-		c.Log.Close()
-		return nil, err
+		return nil, fmt.Errorf("start %s: %w", c.Name, err)
 	}
-	c.Cmd.Stdout, c.Cmd.Stderr = outW, errW
-	// Own process group, so a SIGKILL fallback also reaches the workers
-	// that hold the pipes open.
-	c.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = c.Cmd.Start()
-	// Only the proxy may hold the write ends, or the readers never see EOF.
-	_, _ = outW.Close(), errW.Close()
-	if err != nil {
-		_, _ = outR.Close(), errR.Close()
-		c.Log.Close()
-		return nil, err
-	}
-	var copiers sync.WaitGroup
-	copiers.Add(2)
-	go func() { defer copiers.Done(); c.Log.Copy("stdout", outR); _ = outR.Close() }()
-	go func() { defer copiers.Done(); c.Log.Copy("stderr", errR); _ = errR.Close() }()
-	go func() { copiers.Wait(); close(p.drained) }()
-	go func() { _ = c.Cmd.Wait(); close(p.exited) }()
-
 	p.client = &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: &http.Transport{Proxy: nil, DisableCompression: true},
@@ -102,11 +99,74 @@ func Start(c Config) (*Proc, error) {
 	return p, nil
 }
 
-// PID is the process id of the proxy (its master, if it has one).
+// startCRI pipes both streams through the CRI writer.
+func (p *Proc) startCRI() error {
+	c := p.cfg
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		c.CRI.Close()
+		return err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		_, _ = outR.Close(), outW.Close()
+		c.CRI.Close()
+		return err
+	}
+	c.Cmd.Stdout, c.Cmd.Stderr = outW, errW
+	err = c.Cmd.Start()
+	// Only the process may hold the write ends, or the readers never see EOF.
+	_, _ = outW.Close(), errW.Close()
+	if err != nil {
+		_, _ = outR.Close(), errR.Close()
+		c.CRI.Close()
+		return err
+	}
+	p.drained = make(chan struct{})
+	var copiers sync.WaitGroup
+	copiers.Add(2)
+	go func() { defer copiers.Done(); c.CRI.Copy("stdout", outR); _ = outR.Close() }()
+	go func() { defer copiers.Done(); c.CRI.Copy("stderr", errR); _ = errR.Close() }()
+	go func() { copiers.Wait(); close(p.drained) }()
+	go func() { p.waitErr = c.Cmd.Wait(); close(p.exited) }()
+	return nil
+}
+
+// startFile hands the process the log file itself: nothing to drain.
+func (p *Proc) startFile() error {
+	c := p.cfg
+	if c.LogFile == "" {
+		return errors.New("testproc: Config needs CRI or LogFile")
+	}
+	f, err := os.Create(c.LogFile)
+	if err != nil {
+		return err
+	}
+	c.Cmd.Stdout, c.Cmd.Stderr = f, f
+	if err := c.Cmd.Start(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	p.drained = p.exited
+	go func() { p.waitErr = c.Cmd.Wait(); _ = f.Close(); close(p.exited) }()
+	return nil
+}
+
+// PID is the process id (a proxy's master, if it has one).
 func (p *Proc) PID() int { return p.cfg.Cmd.Process.Pid }
 
-// Signal sends sig to the proxy.
+// Signal sends sig to the process.
 func (p *Proc) Signal(sig syscall.Signal) error { return p.cfg.Cmd.Process.Signal(sig) }
+
+// Exited reports whether the process has ended, and how.
+func (p *Proc) Exited() (bool, error) {
+	select {
+	case <-p.exited:
+		return true, p.waitErr
+	default:
+		return false, nil
+	}
+}
 
 // Listening is nil once something accepts connections on Addr.
 func (p *Proc) Listening() error {
@@ -117,31 +177,32 @@ func (p *Proc) Listening() error {
 	return err
 }
 
-// WaitReady calls ready every interval until it returns nil. If the proxy
-// exits first or timeout passes, it stops the proxy and returns an error
-// carrying everything the proxy logged.
+// WaitReady calls ready every interval until it returns nil. If the process
+// exits first or timeout passes, it stops the process and returns an error
+// ending with the tail of its log (so StartRetrying can tell a port taken).
 func (p *Proc) WaitReady(timeout, interval time.Duration, ready func() error) error {
 	err := p.waitReady(timeout, interval, ready)
 	if err == nil {
 		return nil
 	}
 	p.stop()
-	recs, _ := ReadCRI(p.cfg.Log.Path)
-	var out []string
-	for _, r := range recs {
-		out = append(out, r.Stream+": "+r.Msg)
+	return fmt.Errorf("%s did not start: %v; log %s:\n%s", p.cfg.Name, err, p.LogPath(), p.Tail(16<<10))
+}
+
+// WaitFor is WaitReady polling every 100 ms that fails the test instead.
+func (p *Proc) WaitFor(t testing.TB, timeout time.Duration, ready func() error) {
+	t.Helper()
+	if err := p.WaitReady(timeout, 100*time.Millisecond, ready); err != nil {
+		t.Fatal(err)
 	}
-	return fmt.Errorf("%s did not start: %v\n%s", p.cfg.Name, err, strings.Join(out, "\n"))
 }
 
 func (p *Proc) waitReady(timeout, interval time.Duration, ready func() error) error {
 	deadline := time.Now().Add(timeout)
 	last := errors.New("not tried")
 	for time.Now().Before(deadline) {
-		select {
-		case <-p.exited:
-			return fmt.Errorf("%s exited", p.cfg.Name)
-		default:
+		if exited, err := p.Exited(); exited {
+			return fmt.Errorf("exited (%v)", err)
 		}
 		if last = ready(); last == nil {
 			return nil
@@ -151,13 +212,27 @@ func (p *Proc) waitReady(timeout, interval time.Duration, ready func() error) er
 	return fmt.Errorf("timed out after %v (last: %v)", timeout, last)
 }
 
-// Stop shuts the proxy down as Config.Stop says and waits until everything
-// it wrote is in the log file. It is safe to call more than once.
+// Stop shuts the process down as Config.Stop says and waits until
+// everything it wrote is in the log. It is safe to call more than once.
+// In a failed test it logs the tail of the process's log, once.
 func (p *Proc) Stop(t testing.TB) {
 	t.Helper()
-	if !p.stop() {
-		t.Errorf("test%s: %s %d needed SIGKILL to stop", p.cfg.Name, p.cfg.Name, p.PID())
+	if !p.stop() && !p.cfg.Stop.KillOK {
+		t.Errorf("%s %d needed SIGKILL to stop", p.cfg.Name, p.PID())
 	}
+	if t.Failed() && p.told.CompareAndSwap(false, true) {
+		t.Logf("%s log %s (last 4 KiB):\n%s", p.cfg.Name, p.LogPath(), p.Tail(4096))
+	}
+}
+
+// Kill sends SIGKILL to the process group and waits until it is gone: the
+// process ends as a crashed or OOM-killed one does, with no shutdown work.
+func (p *Proc) Kill() {
+	if exited, _ := p.Exited(); !exited {
+		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+	}
+	<-p.exited
+	<-p.drained
 }
 
 func (p *Proc) stop() (graceful bool) {
@@ -206,63 +281,9 @@ func (p *Proc) stop() (graceful bool) {
 			// A worker outlived the master and holds the pipes.
 			kill(p.drained)
 		}
-		p.cfg.Log.Close()
+		if p.cfg.CRI != nil {
+			p.cfg.CRI.Close()
+		}
 	})
 	return graceful
-}
-
-// StartRetrying calls start, retrying twice while its error contains inUse:
-// a harness picks its listen port before the proxy binds it, so another
-// process can win the race, and a fresh port on retry is cheaper than
-// avoiding it. The proxy is stopped in t.Cleanup; a last error fails the
-// test.
-func StartRetrying[P interface{ Stop(testing.TB) }](t testing.TB, name, inUse string, start func() (P, error)) P {
-	t.Helper()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		p, err := start()
-		if err == nil {
-			t.Cleanup(func() { p.Stop(t) })
-			return p
-		}
-		lastErr = err
-		if !strings.Contains(err.Error(), inUse) {
-			break
-		}
-	}
-	t.Fatalf("test%s: %v", name, lastErr)
-	var zero P
-	return zero
-}
-
-// SystemBinary returns /usr/sbin/<name> or else <name> from PATH, or "" if
-// there is neither.
-func SystemBinary(name string) string {
-	if p := "/usr/sbin/" + name; fileExists(p) {
-		return p
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return ""
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// RequireSystem returns SystemBinary(name), skipping the test when there is
-// none unless the environment variable env is "1" (set in CI), which fails
-// it with the install hint instead.
-func RequireSystem(t testing.TB, name, env, hint string) string {
-	t.Helper()
-	if bin := SystemBinary(name); bin != "" {
-		return bin
-	}
-	if os.Getenv(env) == "1" {
-		t.Fatalf("test%s: %s not found in /usr/sbin or PATH and %s=1; install it: %s", name, name, env, hint)
-	}
-	t.Skipf("test%s: %s not installed (%s); set %s=1 to fail instead", name, name, hint, env)
-	return ""
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 func TestNames(t *testing.T) {
@@ -31,10 +31,10 @@ type debugError struct {
 
 // Every failure the e2e scenarios rely on, as Traefik really logs it.
 func TestHarness(t *testing.T) {
-	healthy := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Healthy)
-	app := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.App502)
-	slow := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Slow)
-	refused := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Refused)
+	healthy := testupstream.Start(t, "127.0.0.1:0", testupstream.Healthy)
+	app := testupstream.Start(t, "127.0.0.1:0", testupstream.App502)
+	slow := testupstream.Start(t, "127.0.0.1:0", testupstream.Slow)
+	refused := testupstream.Start(t, "127.0.0.1:0", testupstream.Refused)
 	const host = "shop.example.com"
 	route := func(svc string, servers ...string) Route {
 		return Route{Namespace: "shop", Service: svc, Port: "80", Host: host, Path: "/api/" + svc + "/", Servers: servers}
@@ -58,8 +58,8 @@ func TestHarness(t *testing.T) {
 		origin int
 		minDur time.Duration
 	}{
-		{"/api/storefront/items/1", 200, testnginx.HealthyBody, "storefront", healthy.Addr, 200, 0},
-		{"/api/checkout/pay/2", 502, testnginx.App502Body, "checkout", app.Addr, 502, 0},
+		{"/api/storefront/items/1", 200, testupstream.HealthyBody, "storefront", healthy.Addr, 200, 0},
+		{"/api/checkout/pay/2", 502, testupstream.App502Body, "checkout", app.Addr, 502, 0},
 		{"/api/search/q/3", 504, "Gateway Timeout", "search", slow.Addr, 504, 500 * time.Millisecond},
 		{"/api/cart/items/4", 502, "Bad Gateway", "cart", refused.Addr, 502, 0},
 		{"/api/promotions/active", 503, "no available server\n", "promotions", "", 0, 0},

@@ -1,8 +1,8 @@
 // Package testtraefik runs a real Traefik (built by test/e2e/tools/build.sh)
 // with a file-provider configuration shaped like what the Kubernetes Ingress
-// provider generates, in front of testnginx's loopback upstreams, and
-// records its stdout and stderr into a kubelet CRI log file with testproc's
-// container-runtime writer, so tests can tail genuine Traefik logs.
+// provider generates, in front of testupstream's loopback backends, and
+// records its stdout and stderr into a kubelet CRI log file with testcri,
+// so tests can tail genuine Traefik logs.
 package testtraefik
 
 import (
@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcri"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // EnvRequire makes a missing traefik a failure instead of a skip (set in CI).
@@ -25,45 +25,30 @@ const EnvRequire = "K8S502_REQUIRE_TRAEFIK"
 // EnvBinary overrides where the traefik binary is.
 const EnvBinary = "K8S502_TRAEFIK_BIN"
 
-// BuildHint is how to get the binary.
-const BuildHint = "bash test/e2e/tools/build.sh traefik"
-
 // ReadyHost is the Host of the route Start adds to know the dynamic
 // configuration is live; its requests are not counted as traffic.
 const ReadyHost = "ready.testtraefik.invalid"
 
 // Binary returns the traefik executable (EnvBinary, else the newest one in
 // the build.sh cache), or "" if there is none.
-func Binary() (string, error) { return testcluster.Find("traefik", EnvBinary) }
+func Binary() (string, error) { return testproc.Built("traefik", EnvBinary) }
 
 // Require returns the traefik binary, skipping the test when it is not
 // built unless EnvRequire=1.
 func Require(t testing.TB) string {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
-		t.Fatalf("testtraefik: %v", err)
-	}
-	if bin != "" {
-		return bin
-	}
-	if os.Getenv(EnvRequire) == "1" {
-		t.Fatalf("testtraefik: traefik not built and %s=1; build it: %s (or set %s)", EnvRequire, BuildHint, EnvBinary)
-	}
-	t.Skipf("testtraefik: traefik not built (%s); set %s=1 to fail instead", BuildHint, EnvRequire)
-	return ""
+	return testproc.RequireBuilt(t, "traefik", EnvBinary, EnvRequire)
 }
 
 // Config describes the Traefik pod and the Ingress paths it serves. The
 // defaults are the Helm chart's names.
 type Config struct {
-	Namespace string // default "traefik"
-	Pod       string // default "traefik-6d8f7c9b5-kx7p2"
-	PodUID    string // default: random UUID
-	Container string // default "traefik"
-	// Root is where var/log/pods is created; default t.TempDir().
-	Root   string
-	Routes []Route
+	// Container is whose log Traefik's streams are written to, and where.
+	// Empty fields default to namespace "traefik", pod
+	// "traefik-6d8f7c9b5-kx7p2", a random pod UID, container "traefik" and
+	// Root t.TempDir().
+	Container testcri.Container
+	Routes    []Route
 }
 
 // Traefik is a running traefik process with its log file. Each request
@@ -85,40 +70,37 @@ func Start(t testing.TB, cfg Config) *Traefik {
 	t.Helper()
 	bin := Require(t)
 	cfg = withDefaults(t, cfg)
-	ready := testnginx.StartUpstream(t, "127.0.0.1:0", testnginx.Healthy)
+	ready := testupstream.Start(t, "127.0.0.1:0", testupstream.Healthy)
 	routes := append([]Route{{
-		Namespace: cfg.Namespace, Service: "testtraefik-ready", Port: "80",
+		Namespace: cfg.Container.Namespace, Service: "testtraefik-ready", Port: "80",
 		Host: ReadyHost, Path: "/", Servers: []string{ready.Addr},
 	}}, cfg.Routes...)
-	return testproc.StartRetrying(t, "traefik", "address already in use", func() (*Traefik, error) { return start(t, bin, cfg, routes) })
+	return testproc.StartRetrying(t, "traefik", testproc.AddrInUse, func() (*Traefik, error) { return start(t, bin, cfg, routes) })
 }
 
 func withDefaults(t testing.TB, cfg Config) Config {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&cfg.Namespace, "traefik")
-	def(&cfg.Pod, "traefik-6d8f7c9b5-kx7p2")
-	def(&cfg.Container, "traefik")
-	if cfg.Root == "" {
-		cfg.Root = t.TempDir()
-	}
+	cfg.Container = cfg.Container.WithDefaults(testcri.Container{
+		Root:      t.TempDir(),
+		Namespace: "traefik",
+		Pod:       "traefik-6d8f7c9b5-kx7p2",
+		// Fixed here, so a retry of start writes the same CRI path.
+		PodUID: testcri.RandomUUID(),
+		Name:   "traefik",
+	})
 	return cfg
 }
 
 func start(t testing.TB, bin string, cfg Config, routes []Route) (*Traefik, error) {
-	dir, err := os.MkdirTemp(cfg.Root, "traefik-")
+	dir, err := os.MkdirTemp(cfg.Container.Root, "traefik-")
 	if err != nil {
 		return nil, err
 	}
-	tr := &Traefik{Addr: testnginx.FreeAddr(t, "127.0.0.1"), Dir: dir}
+	tr := &Traefik{Addr: testproc.FreeAddr(t, "127.0.0.1"), Dir: dir}
 	static, err := writeConfigs(dir, tr.Addr, routes)
 	if err != nil {
 		return nil, err
 	}
-	log, err := testproc.CreateCRILog(cfg.Root, cfg.Namespace, cfg.Pod, cfg.PodUID, cfg.Container, false)
+	log, err := testcri.Create(cfg.Container)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +110,7 @@ func start(t testing.TB, bin string, cfg Config, routes []Route) (*Traefik, erro
 	tr.Proc, err = testproc.Start(testproc.Config{
 		Name: "traefik",
 		Cmd:  cmd,
-		Log:  log,
+		CRI:  log,
 		Addr: tr.Addr,
 		// SIGTERM, as the kubelet sends it; graceTimeOut is 2s, give it
 		// some more before forcing.
@@ -151,7 +133,7 @@ func (tr *Traefik) ready() error {
 		return err
 	}
 	r, err := tr.Send("GET", ReadyHost, "/", nil)
-	if err == nil && r.Status == http.StatusOK && r.Body == testnginx.HealthyBody {
+	if err == nil && r.Status == http.StatusOK && r.Body == testupstream.HealthyBody {
 		return nil
 	}
 	return fmt.Errorf("ready route: %d %q %v", r.Status, r.Body, err)

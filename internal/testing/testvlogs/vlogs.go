@@ -3,8 +3,8 @@
 // PID in t.Cleanup. All paths are under -http.pathPrefix=/api/logs, as
 // behind the reverse proxy the examples assume.
 //
-// The binary comes from test/e2e/tools/build.sh (or K8S502_VLOGS_BIN); tests
-// skip when it is missing, unless K8S502_REQUIRE_E2E=1.
+// The binary comes from test/e2e/tools/build.sh (or EnvBinary); tests skip
+// when it is missing, unless EnvRequire=1.
 package testvlogs
 
 import (
@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // PathPrefix is where VictoriaLogs serves everything.
@@ -31,34 +31,53 @@ type Server struct {
 	URL string
 }
 
-// Start runs VictoriaLogs and waits until it answers /health.
+// EnvRequire makes a missing binary a failure instead of a skip (set in CI).
+const EnvRequire = "K8S502_REQUIRE_E2E"
+
+// EnvBinary overrides where the victoria-logs binary is.
+const EnvBinary = "K8S502_VLOGS_BIN"
+
+// Start runs VictoriaLogs, waits until it answers /health, and stops it in
+// t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := testcluster.Binary(t, "victoria-logs", "K8S502_VLOGS_BIN")
+	bin := testproc.RequireBuilt(t, "victoria-logs", EnvBinary, EnvRequire)
 	dir := t.TempDir()
-	addr := testcluster.Addr(testcluster.FreePort(t))
-	p := testcluster.StartProcess(t, dir, bin,
-		"-storageDataPath="+dir+"/data",
-		"-httpListenAddr="+addr,
-		"-http.pathPrefix="+PathPrefix,
-		// Replayed logs carry their original timestamps: keep them all.
-		"-retentionPeriod=100y",
-		"-loggerLevel=WARN",
-	)
-	s := &Server{URL: "http://" + addr + PathPrefix}
-	hc := &http.Client{Timeout: time.Second}
-	p.WaitFor(t, 30*time.Second, func() error {
-		resp, err := hc.Get(s.URL + "/health")
+	var s *Server
+	testproc.StartRetrying(t, "victoria-logs", testproc.AddrInUse, func() (*testproc.Proc, error) {
+		addr := testproc.Addr(testproc.FreePort(t))
+		p, err := testproc.Start(testproc.Program(dir, bin,
+			"-storageDataPath="+dir+"/data",
+			"-httpListenAddr="+addr,
+			"-http.pathPrefix="+PathPrefix,
+			// Replayed logs carry their original timestamps: keep them all.
+			"-retentionPeriod=100y",
+			"-loggerLevel=WARN",
+		))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: %s", resp.Status)
+		s = &Server{URL: "http://" + addr + PathPrefix}
+		if err := p.WaitReady(30*time.Second, 100*time.Millisecond, s.healthy); err != nil {
+			return nil, err
 		}
-		return nil
+		return p, nil
 	})
 	return s
+}
+
+var healthClient = &http.Client{Timeout: time.Second}
+
+func (s *Server) healthy() error {
+	resp, err := healthClient.Get(s.URL + "/health")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s", resp.Status)
+	}
+	return nil
 }
 
 // OTLPLogsEndpoint is the otlphttp exporter's logs_endpoint.

@@ -1,4 +1,4 @@
-package testproc
+package testcri
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ func TestSplitLineMatchesContainerd(t *testing.T) {
 		want []int
 	}{
 		{0, []int{0}},
-		{MaxCRILine, []int{MaxCRILine}},
-		{MaxCRILine + 1, []int{MaxCRILine, 1}},
-		{2 * MaxCRILine, []int{MaxCRILine, MaxCRILine}},
+		{MaxLine, []int{MaxLine}},
+		{MaxLine + 1, []int{MaxLine, 1}},
+		{2 * MaxLine, []int{MaxLine, MaxLine}},
 	} {
 		var got []int
 		for _, c := range splitLine(make([]byte, tc.n)) {
@@ -39,11 +39,11 @@ func TestSinkRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &logSink{cri: cri, docker: docker}
-	long := strings.Repeat("x", MaxCRILine+5)
+	long := strings.Repeat("x", MaxLine+5)
 	s.copyStream("stdout", strings.NewReader("a <b> & \"c\"\t\\\r\n\n"+long+"\ntail"))
 	s.close()
 
-	recs, err := ReadCRI(cri.Name())
+	recs, err := Read(cri.Name())
 	if err != nil {
 		t.Fatal(err)
 	}

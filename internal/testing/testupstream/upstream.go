@@ -1,4 +1,8 @@
-package testnginx
+// Package testupstream runs the loopback backends proxy harnesses put
+// behind a real proxy: one Behavior each (healthy, the application's own
+// 502, slow, reset, closed early, refused, TLS), so every failure the
+// product explains can be produced for real.
+package testupstream
 
 import (
 	"bufio"
@@ -13,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // Behavior is what a test upstream does with each request.
@@ -22,10 +28,10 @@ const (
 	// Healthy answers 200 with HealthyBody.
 	Healthy Behavior = iota + 1
 	// App502 is an application that itself answers 502 with App502Body, so
-	// nginx logs no error line.
+	// the proxy logs no error of its own.
 	App502
-	// Slow answers 200 only after SlowFor, or gives up when nginx hangs up;
-	// pair it with a shorter ReadTimeout to get a 504.
+	// Slow answers 200 only after SlowFor, or gives up when the proxy hangs
+	// up; pair it with a shorter read timeout to get a 504.
 	Slow
 	// Reset reads the request and closes with RST (SO_LINGER 0).
 	Reset
@@ -54,7 +60,8 @@ type Upstream struct {
 	Addr     string
 	Behavior Behavior
 	// CertFile is the PEM certificate of TLS upstreams; trust it with
-	// Location.SSLTrustedCert to make proxy_ssl_verify succeed.
+	// it in the proxy (nginx: Location.SSLTrustedCert) to make verification
+	// succeed.
 	CertFile string
 	hits     atomic.Int64
 }
@@ -62,33 +69,20 @@ type Upstream struct {
 // Hits is how many requests the upstream has read, to check retries.
 func (u *Upstream) Hits() int { return int(u.hits.Load()) }
 
-// FreeAddr returns ip:port with a port nothing listens on right now. Any
-// 127.x.y.z address works on Linux because all of 127/8 routes to lo.
-func FreeAddr(t testing.TB, ip string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("testnginx: reserve port on %s: %v", ip, err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
-}
-
-// StartUpstream starts a backend with behaviour b on addr (ip:port; port 0
+// Start starts a backend with behaviour b on addr (ip:port; port 0
 // picks one) and stops it in t.Cleanup.
-func StartUpstream(t testing.TB, addr string, b Behavior) *Upstream {
+func Start(t testing.TB, addr string, b Behavior) *Upstream {
 	t.Helper()
 	u := &Upstream{Addr: addr, Behavior: b}
 	if b == Refused {
 		if strings.HasSuffix(addr, ":0") {
-			u.Addr = FreeAddr(t, strings.TrimSuffix(addr, ":0"))
+			u.Addr = testproc.FreeAddr(t, strings.TrimSuffix(addr, ":0"))
 		}
 		return u
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatalf("testnginx: upstream listen %s: %v", addr, err)
+		t.Fatalf("testupstream: upstream listen %s: %v", addr, err)
 	}
 	u.Addr = l.Addr().String()
 	switch b {
@@ -105,7 +99,7 @@ func StartUpstream(t testing.TB, addr string, b Behavior) *Upstream {
 		serveRaw(t, u, l)
 	default:
 		_ = l.Close()
-		t.Fatalf("testnginx: unknown behavior %d", b)
+		t.Fatalf("testupstream: unknown behavior %d", b)
 	}
 	return u
 }
@@ -145,7 +139,7 @@ func (u *Upstream) handle(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveRaw accepts connections, reads one request head and hangs up, so
-// nginx sees the failure while reading the response header.
+// the proxy sees the failure while reading the response header.
 func serveRaw(t testing.TB, u *Upstream, l net.Listener) {
 	var wg sync.WaitGroup
 	wg.Add(1)

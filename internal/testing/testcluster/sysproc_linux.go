@@ -1,8 +1,0 @@
-package testcluster
-
-import "syscall"
-
-// A test binary killed outright takes its servers with it.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
