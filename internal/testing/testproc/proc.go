@@ -41,9 +41,9 @@ type Stopping struct {
 	KillOK bool
 }
 
-// Terminate is how the kubelet stops a container, with the 10 s grace the
+// terminate is how the kubelet stops a container, with the 10 s grace the
 // e2e programs get: SIGTERM, SIGKILL after 10 s, not an error.
-var Terminate = Stopping{Signal: syscall.SIGTERM, Exit: 10 * time.Second, KillOK: true}
+var terminate = Stopping{Signal: syscall.SIGTERM, Exit: 10 * time.Second, KillOK: true}
 
 // Config is the process to start and what to tell about it.
 type Config struct {

@@ -8,10 +8,11 @@ import (
 
 // Program is the Config of bin run with args the way the e2e programs are
 // (etcd, kube-apiserver, VictoriaLogs, the collector): both streams into
-// <dir>/<name>.log, stopped as Terminate says.
+// <dir>/<name>.log, stopped as the kubelet stops a container: SIGTERM, then
+// SIGKILL to the group after 10 s (routine, not a test error).
 func Program(dir, bin string, args ...string) Config {
 	name := filepath.Base(bin)
-	return Config{Name: name, Cmd: exec.Command(bin, args...), LogFile: filepath.Join(dir, name+".log"), Stop: Terminate}
+	return Config{Name: name, Cmd: exec.Command(bin, args...), LogFile: filepath.Join(dir, name+".log"), Stop: terminate}
 }
 
 // StartProgram starts Program(dir, bin, args...) and stops it in
