@@ -11,8 +11,8 @@ import (
 // The store answers generic questions about Services: by namespace and
 // name, all of one namespace, the one whose endpoints listed a pod. How a
 // proxy names its upstreams (ingress-nginx's <namespace>-<service>-<port>,
-// F5's longer names) is the proxy's business and lives with its profile in
-// the diagnosis, which asks these.
+// F5's longer names) is the proxy's business: its profile in package
+// gateways turns a name into these questions.
 
 // UpsertService records a Service; a changed selector or ports make a new
 // version (see ServiceAt).
