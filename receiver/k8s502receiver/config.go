@@ -16,7 +16,6 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
 
 // Config is the k8s502 receiver's configuration.
@@ -91,6 +90,10 @@ var _ component.Config = (*Config)(nil)
 // Validate checks the configuration; every message names the key at fault.
 func (c *Config) Validate() error {
 	var errs []error
+	zone, err := time.LoadLocation(c.ErrorLogTimezone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("error_log_timezone: %w", err))
+	}
 	g, err := lookupGateway(c.Format)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("format: %w", err))
@@ -98,15 +101,12 @@ func (c *Config) Validate() error {
 		if len(c.include(g)) == 0 {
 			errs = append(errs, fmt.Errorf("include: at least one path pattern is required (format %s has no default)", c.Format))
 		}
-		if _, err := c.compile(g); err != nil {
+		if _, err := c.parsers(g, zone); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if _, err := container.ParseFormat(c.Wrapper); err != nil {
 		errs = append(errs, fmt.Errorf("wrapper: %w", err))
-	}
-	if _, err := time.LoadLocation(c.ErrorLogTimezone); err != nil {
-		errs = append(errs, fmt.Errorf("error_log_timezone: %w", err))
 	}
 	if len(c.Statuses) == 0 {
 		errs = append(errs, errors.New("statuses: at least one status code is required"))
@@ -142,52 +142,23 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// include is the file selection: the user's, else the format's default.
-func (c *Config) include(g gatewaySpec) []string {
+// include is the file selection: the user's, else the gateway's default.
+func (c *Config) include(g gateway.Profile) []string {
 	if len(c.Include) > 0 {
 		return c.Include
 	}
-	return g.include
+	return g.DefaultInclude
 }
 
-// compiled is the line path a format needs: a compiled nginx log_format,
-// or a parser factory for every other proxy.
-type compiled struct {
-	nginx     *nginx.Format
-	newParser func() gateway.Parser
-}
-
-func (c *Config) compile(g gatewaySpec) (compiled, error) {
-	if !g.nginxBased() {
-		var errs []error
-		if c.LogFormatEscape != "" {
-			errs = append(errs, fmt.Errorf("log_format_escape: only nginx-based formats have escaping; format is %s", c.Format))
-		}
-		if len(c.VariableAttributes) > 0 {
-			errs = append(errs, fmt.Errorf("variable_attributes: only nginx-based formats have variables; format is %s", c.Format))
-		}
-		np, err := g.compile(c.LogFormat)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("log_format: %w", err))
-		}
-		return compiled{newParser: np}, errors.Join(errs...)
-	}
-	lf := c.LogFormat
-	if lf == "" {
-		lf = g.nginxFormat
-	}
-	esc, err := nginx.ParseEscape(c.LogFormatEscape, lf)
-	if err != nil {
-		return compiled{}, fmt.Errorf("log_format_escape: %w", err)
-	}
-	f, err := nginx.Compile(lf, esc)
-	if err != nil {
-		return compiled{}, fmt.Errorf("log_format: %w", err)
-	}
-	if err := f.MapVariables(c.VariableAttributes); err != nil {
-		return compiled{}, fmt.Errorf("variable_attributes: %w", err)
-	}
-	return compiled{nginx: f}, nil
+// parsers compiles the gateway's parser with the format options; zone is
+// error_log_timezone, loaded by the caller. Errors name the option at fault.
+func (c *Config) parsers(g gateway.Profile, zone *time.Location) (func() gateway.Parser, error) {
+	return g.Parsers(gateway.Options{
+		LogFormat: c.LogFormat,
+		Escape:    c.LogFormatEscape,
+		Variables: c.VariableAttributes,
+		ErrorZone: zone,
+	})
 }
 
 // fileConsumer maps the tailing options onto pkg/stanza's file consumer.

@@ -96,11 +96,11 @@ func TestLoadConfig(t *testing.T) {
 // TestFormatDefaults: choosing a format alone points the receiver at that
 // controller's pods and its default access-log format.
 func TestFormatDefaults(t *testing.T) {
-	for name, g := range gateways {
-		t.Run(name, func(t *testing.T) {
+	for _, g := range gateways {
+		t.Run(g.Name, func(t *testing.T) {
 			cfg := NewFactory().CreateDefaultConfig().(*Config)
-			cfg.Format = name
-			if len(g.include) == 0 {
+			cfg.Format = g.Name
+			if len(g.DefaultInclude) == 0 {
 				cfg.Include = []string{"/var/log/nginx/*.log"}
 			}
 			require.NoError(t, xconfmap.Validate(cfg))
@@ -110,10 +110,9 @@ func TestFormatDefaults(t *testing.T) {
 				assert.Contains(t, fc.Include, p+".*", "files kubelet rotated (and gzipped) before they were read")
 			}
 			assert.Equal(t, "auto", fc.Compression, "gzipped rotations are read")
-			c, err := cfg.compile(g)
+			np, err := cfg.parsers(g, time.UTC)
 			require.NoError(t, err)
-			assert.Equal(t, g.nginxBased(), c.nginx != nil)
-			assert.Equal(t, !g.nginxBased(), c.newParser != nil)
+			assert.NotNil(t, np())
 		})
 	}
 	cfg := NewFactory().CreateDefaultConfig().(*Config)

@@ -78,15 +78,15 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*k8s50
 	if err != nil {
 		return nil, err
 	}
-	format, err := cfg.compile(g)
+	zone, err := time.LoadLocation(cfg.ErrorLogTimezone)
+	if err != nil {
+		return nil, err
+	}
+	newParser, err := cfg.parsers(g, zone)
 	if err != nil {
 		return nil, err
 	}
 	wrapper, err := container.ParseFormat(cfg.Wrapper)
-	if err != nil {
-		return nil, err
-	}
-	zone, err := time.LoadLocation(cfg.ErrorLogTimezone)
 	if err != nil {
 		return nil, err
 	}
@@ -111,10 +111,8 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*k8s50
 	r.joiner = join.New(join.Config{Window: cfg.Join.Window, Hold: cfg.Join.Hold, MaxPending: cfg.Join.MaxPending}, r.collect)
 	r.ingest = ingest.New(ingest.Config{
 		Wrapper:     wrapper,
-		Format:      format.nginx,
-		NewParser:   format.newParser,
+		NewParser:   newParser,
 		Watched:     watched,
-		ErrorZone:   zone,
 		MaxLineSize: int(cfg.MaxLogSize),
 	}, r.joiner)
 	return r, nil

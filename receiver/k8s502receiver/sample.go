@@ -86,7 +86,11 @@ func (c *Config) ParseSample(path string, lines [][]byte) (SampleCounts, error) 
 	if err != nil {
 		return SampleCounts{}, fmt.Errorf("format: %w", err)
 	}
-	format, err := c.compile(g)
+	zone, err := time.LoadLocation(c.ErrorLogTimezone)
+	if err != nil {
+		return SampleCounts{}, fmt.Errorf("error_log_timezone: %w", err)
+	}
+	newParser, err := c.parsers(g, zone)
 	if err != nil {
 		return SampleCounts{}, err
 	}
@@ -94,19 +98,13 @@ func (c *Config) ParseSample(path string, lines [][]byte) (SampleCounts, error) 
 	if err != nil {
 		return SampleCounts{}, fmt.Errorf("wrapper: %w", err)
 	}
-	zone, err := time.LoadLocation(c.ErrorLogTimezone)
-	if err != nil {
-		return SampleCounts{}, fmt.Errorf("error_log_timezone: %w", err)
-	}
 	var out SampleCounts
 	joiner := join.New(join.Config{Window: c.Join.Window, Hold: c.Join.Hold, MaxPending: c.Join.MaxPending},
 		func(join.Request) { out.Records++ })
 	in := ingest.New(ingest.Config{
 		Wrapper:     wrapper,
-		Format:      format.nginx,
-		NewParser:   format.newParser,
+		NewParser:   newParser,
 		Watched:     ingest.NewStatuses(c.Statuses),
-		ErrorZone:   zone,
 		MaxLineSize: int(c.MaxLogSize),
 	}, joiner)
 	src := in.NewSource(podpath.Parse(path).Key)
@@ -126,7 +124,7 @@ func (c *Config) ParseSample(path string, lines [][]byte) (SampleCounts, error) 
 			why = "broken container framing (wrapper " + c.Wrapper + ")"
 		case after.access > before.access:
 			why = "does not match the access log format"
-			if format.nginx != nil {
+			if c.LogFormat != "" || g.DefaultFormat != "" {
 				why = "does not match log_format"
 			}
 		case after.errors > before.errors:

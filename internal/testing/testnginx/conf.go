@@ -36,6 +36,10 @@ const (
 	// controller's <ns>-<ingress>-<host>-<service>-<port>) with passive
 	// health checks, and F5NoEndpointsServer for a Location without Servers.
 	LayoutF5
+	// LayoutNGF is NGINX Gateway Fabric's data plane (conf_ngf.go).
+	LayoutNGF
+	// LayoutKong is Kong Gateway's proxy server in plain nginx (conf_kong.go).
+	LayoutKong
 )
 
 // Location is one Ingress path as ingress-nginx would render it.
@@ -88,6 +92,10 @@ func renderConf(p confParams) (string, error) {
 	case LayoutIngressNginx:
 	case LayoutF5:
 		return renderF5Conf(p)
+	case LayoutNGF:
+		return renderNGFConf(p)
+	case LayoutKong:
+		return renderKongConf(p)
 	default:
 		return "", fmt.Errorf("testnginx: unknown layout %d", p.layout)
 	}

@@ -84,7 +84,8 @@ type Workload struct {
 	Kind, Name string
 }
 
-// UpstreamMatch is one Service port an ingress-nginx upstream name can mean.
+// UpstreamMatch is a Service and one of its ports: what a proxy's upstream
+// resolves to. Port is zero when the Service is known but not the port.
 type UpstreamMatch struct {
 	Service *corev1.Service
 	Port    corev1.ServicePort

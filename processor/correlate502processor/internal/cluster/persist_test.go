@@ -82,13 +82,8 @@ var historyQueries = []struct {
 		svc, ok := s.Service("shop", "web")
 		return []any{svc, ok}
 	}},
-	{"ServiceForUpstream", func(s *Store, _ time.Time) any {
-		svc, p, ok := s.ServiceForUpstream("shop-web-80")
-		return []any{svc, p, ok, s.ServicesForUpstream("shop-db-pg")}
-	}},
-	{"ServicePort", func(s *Store, _ time.Time) any {
-		m, ok := s.ServicePort("shop", "db", "pg")
-		return []any{m, ok, s.ServicesForUpstreamAffixes("shop-main-example.com-web-80")}
+	{"ServicesInNamespace", func(s *Store, _ time.Time) any {
+		return []any{s.ServicesInNamespace("shop"), s.ServicesInNamespace("other")}
 	}},
 	{"Deployment", func(s *Store, _ time.Time) any {
 		d, ok := s.Deployment("shop", "web")

@@ -135,8 +135,7 @@ func (s *Store) restore(h *history, relist bool) error {
 	for _, svc := range h.Services {
 		svc = stripService(svc)
 		k := nsName{svc.Namespace, svc.Name}
-		s.services[k] = svc
-		s.indexUpstreams(svc)
+		s.putService(k, svc)
 		r.keep("Service", k, svc)
 	}
 	// Versions in the order written (oldest first per Service), each only

@@ -1,28 +1,21 @@
 package cluster
 
 import (
-	"cmp"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
 
-// upstreamRef points from an ingress-nginx upstream name to one port of a
-// Service. ingress-nginx (internal/ingress/controller/util.go, upstreamName)
-// names an upstream <namespace>-<service>-<port>, where port is the Ingress
-// backend's port number or, when the backend names the port, that name.
-// Namespaces and services contain dashes, so the name cannot be split; every
-// Service is indexed under each name it can produce and looked up exactly.
-type upstreamRef struct {
-	svc  nsName
-	port int32  // ServicePort.Port
-	name string // ServicePort.Name
-}
+// The store answers generic questions about Services: by namespace and
+// name, all of one namespace, the one whose endpoints listed a pod. How a
+// proxy names its upstreams (ingress-nginx's <namespace>-<service>-<port>,
+// F5's longer names) is the proxy's business: its profile in package
+// gateways turns a name into these questions.
 
-// UpsertService records a Service and indexes its upstream names; a changed
-// selector or ports make a new version (see ServiceAt).
+// UpsertService records a Service; a changed selector or ports make a new
+// version (see ServiceAt).
 func (s *Store) UpsertService(svc *corev1.Service, seen time.Time) {
 	if svc == nil {
 		return
@@ -30,11 +23,7 @@ func (s *Store) UpsertService(svc *corev1.Service, seen time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := nsName{svc.Namespace, svc.Name}
-	if old := s.services[k]; old != nil {
-		s.unindexUpstreams(old)
-	}
-	s.services[k] = svc
-	s.indexUpstreams(svc)
+	s.putService(k, svc)
 	s.recordServiceVersion(k, svc, seen)
 }
 
@@ -46,10 +35,31 @@ func (s *Store) DeleteService(svc *corev1.Service, _ time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := nsName{svc.Namespace, svc.Name}
-	if old := s.services[k]; old != nil {
-		s.unindexUpstreams(old)
-		delete(s.services, k)
+	if s.services[k] != nil {
+		s.dropService(k)
 		delete(s.svcHistory, k)
+	}
+}
+
+// putService and dropService keep services and servicesByNS in step; they
+// run under the write lock.
+func (s *Store) putService(k nsName, svc *corev1.Service) {
+	s.services[k] = svc
+	byName := s.servicesByNS[k.ns]
+	if byName == nil {
+		byName = map[string]*corev1.Service{}
+		s.servicesByNS[k.ns] = byName
+	}
+	byName[k.name] = svc
+}
+
+func (s *Store) dropService(k nsName) {
+	delete(s.services, k)
+	if byName := s.servicesByNS[k.ns]; byName != nil {
+		delete(byName, k.name)
+		if len(byName) == 0 {
+			delete(s.servicesByNS, k.ns)
+		}
 	}
 }
 
@@ -61,92 +71,53 @@ func (s *Store) Service(ns, name string) (*corev1.Service, bool) {
 	return svc, ok
 }
 
-// ServiceForUpstream resolves an ingress-nginx upstream name
-// (<namespace>-<service>-<port number or name>) to the Service and port. When
-// several Services produce the same name (namespace "a-b" with service "c",
-// and namespace "a" with service "b-c"), it returns the first by namespace,
-// then service name, then port; ServicesForUpstream returns them all.
-func (s *Store) ServiceForUpstream(name string) (svc *corev1.Service, port corev1.ServicePort, ok bool) {
+// ServicesInNamespace returns the Services of namespace ns, by name.
+func (s *Store) ServicesInNamespace(ns string) []*corev1.Service {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, r := range s.upstreams[name] {
-		if m, found := s.resolveUpstream(r); found {
-			return m.Service, m.Port, true
-		}
+	byName := s.servicesByNS[ns]
+	out := make([]*corev1.Service, 0, len(byName))
+	for _, svc := range byName {
+		out = append(out, svc)
 	}
-	return nil, corev1.ServicePort{}, false
-}
-
-// ServicesForUpstream returns every Service port an upstream name can mean,
-// in the order ServiceForUpstream prefers them.
-func (s *Store) ServicesForUpstream(name string) []UpstreamMatch {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var out []UpstreamMatch
-	for _, r := range s.upstreams[name] {
-		if m, found := s.resolveUpstream(r); found {
-			out = append(out, m)
-		}
-	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *corev1.Service) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
-func (s *Store) resolveUpstream(r upstreamRef) (UpstreamMatch, bool) {
-	svc := s.services[r.svc]
-	if svc == nil {
-		return UpstreamMatch{}, false
-	}
-	for _, p := range svc.Spec.Ports {
-		if p.Port == r.port && p.Name == r.name {
-			return UpstreamMatch{Service: svc, Port: p}, true
+// ServiceOfEndpoint finds the Service whose endpoints listed pod ns/pod at
+// at (on port, when port > 0): the way back from an address to the Service
+// when the proxy logged only the address. Several Services may list one
+// pod; the first by name wins. The port is set when the Service has only
+// one.
+func (s *Store) ServiceOfEndpoint(ns, pod string, port int32, at time.Time) (UpstreamMatch, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var names []string
+	for k, hists := range s.endpoints {
+		if k.ns != ns {
+			continue
 		}
+		for ek, hist := range hists {
+			if ek.pod != pod {
+				continue
+			}
+			i, ok := lastAtOrBefore(hist, at, func(e endpointEntry) time.Time { return e.state.Since })
+			if ok && !hist[i].gone && (port == 0 || slices.Contains(hist[i].state.Ports, port)) {
+				names = append(names, k.name)
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		svc := s.services[nsName{ns, n}]
+		if svc == nil {
+			continue
+		}
+		m := UpstreamMatch{Service: svc}
+		if len(svc.Spec.Ports) == 1 {
+			m.Port = svc.Spec.Ports[0]
+		}
+		return m, true
 	}
 	return UpstreamMatch{}, false
-}
-
-// upstreamNames lists the names ingress-nginx can give svc's upstreams: one
-// per port number and one per port name.
-func upstreamNames(svc *corev1.Service, fn func(name string, r upstreamRef)) {
-	prefix := svc.Namespace + "-" + svc.Name + "-"
-	k := nsName{svc.Namespace, svc.Name}
-	for _, p := range svc.Spec.Ports {
-		r := upstreamRef{svc: k, port: p.Port, name: p.Name}
-		if p.Port > 0 {
-			fn(prefix+strconv.Itoa(int(p.Port)), r)
-		}
-		if p.Name != "" {
-			fn(prefix+p.Name, r)
-		}
-	}
-}
-
-func (s *Store) indexUpstreams(svc *corev1.Service) {
-	upstreamNames(svc, func(name string, r upstreamRef) {
-		refs := s.upstreams[name]
-		if slices.Contains(refs, r) {
-			return
-		}
-		i, _ := slices.BinarySearchFunc(refs, r, compareUpstreamRef)
-		s.upstreams[name] = slices.Insert(refs, i, r)
-	})
-}
-
-func (s *Store) unindexUpstreams(svc *corev1.Service) {
-	upstreamNames(svc, func(name string, r upstreamRef) {
-		refs := slices.DeleteFunc(s.upstreams[name], func(x upstreamRef) bool { return x == r })
-		if len(refs) == 0 {
-			delete(s.upstreams, name)
-			return
-		}
-		s.upstreams[name] = refs
-	})
-}
-
-func compareUpstreamRef(a, b upstreamRef) int {
-	return cmp.Or(
-		cmp.Compare(a.svc.ns, b.svc.ns),
-		cmp.Compare(a.svc.name, b.svc.name),
-		cmp.Compare(a.port, b.port),
-		cmp.Compare(a.name, b.name),
-	)
 }

@@ -38,19 +38,16 @@ func TestLoadSnapshotFixture(t *testing.T) {
 	assert.Equal(t, 12, s.Stats()["events"])
 	from, to := utc("08:30:00"), utc("08:50:00")
 
-	t.Run("upstream names", func(t *testing.T) {
-		for upstream, want := range map[string]string{
-			"shop-inventory-8080":       "shop/inventory",
-			"shop-search-http":          "shop/search",
-			"shop-billing-https":        "shop/billing",
-			"shop-storefront-80":        "shop/storefront",
-			"shop-checkout-canary-8080": "shop/checkout-canary",
-			"shop-promotions-8080":      "shop/promotions",
-		} {
-			svc, _, ok := s.ServiceForUpstream(upstream)
-			require.True(t, ok, upstream)
-			assert.Equal(t, want, svc.Namespace+"/"+svc.Name)
+	t.Run("services", func(t *testing.T) {
+		var names []string
+		for _, svc := range s.ServicesInNamespace("shop") {
+			names = append(names, svc.Name)
 		}
+		assert.Subset(t, names, []string{"billing", "checkout-canary", "inventory", "promotions", "search", "storefront"})
+		svc, ok := s.Service("shop", "search")
+		require.True(t, ok)
+		require.NotEmpty(t, svc.Spec.Ports)
+		assert.Equal(t, "http", svc.Spec.Ports[0].Name)
 	})
 	t.Run("OOMKilled pod", func(t *testing.T) {
 		p, ok := s.PodByIP("10.244.2.15", utc("08:47:00"))
@@ -217,7 +214,7 @@ func TestLoadSnapshotFormats(t *testing.T) {
 	p, ok := s.PodByIP("10.0.0.2", utc("08:00:00"))
 	require.True(t, ok, "a typed list's items take the list's kind")
 	assert.Equal(t, "b", p.Pod.Name)
-	_, _, ok = s.ServiceForUpstream("shop-web-http")
+	_, ok = s.Service("shop", "web")
 	assert.True(t, ok)
 	assert.Len(t, s.Events("shop", "Pod", "a", utc("08:00:00"), utc("08:20:00")), 1)
 }

@@ -34,10 +34,12 @@ type Store struct {
 	eventsByObj map[nsName][]*Event // involved object namespace/name → events
 	services    map[nsName]*corev1.Service
 	svcHistory  map[nsName][]serviceVersion // spec versions, see services_history.go
-	upstreams   map[string][]upstreamRef    // ingress-nginx upstream name → ports
-	slices      map[nsName]*discoveryv1.EndpointSlice
-	slicesBySvc map[nsName]map[string]*discoveryv1.EndpointSlice
-	endpoints   map[nsName]map[endpointKey][]endpointEntry // service → address → states over time
+	// servicesByNS holds the same Services per namespace, so listing one
+	// namespace's does not scan them all (see ServicesInNamespace).
+	servicesByNS map[string]map[string]*corev1.Service
+	slices       map[nsName]*discoveryv1.EndpointSlice
+	slicesBySvc  map[nsName]map[string]*discoveryv1.EndpointSlice
+	endpoints    map[nsName]map[endpointKey][]endpointEntry // service → address → states over time
 	// endpointKeys holds each Service's addresses sorted by IP then pod, so
 	// reads walk them in order and find one IP by binary search instead of
 	// sorting a copy per judgement (the storm profile's largest cost).
@@ -67,7 +69,7 @@ func NewStore(lookback time.Duration) *Store {
 		eventsByObj:  map[nsName][]*Event{},
 		services:     map[nsName]*corev1.Service{},
 		svcHistory:   map[nsName][]serviceVersion{},
-		upstreams:    map[string][]upstreamRef{},
+		servicesByNS: map[string]map[string]*corev1.Service{},
 		slices:       map[nsName]*discoveryv1.EndpointSlice{},
 		slicesBySvc:  map[nsName]map[string]*discoveryv1.EndpointSlice{},
 		endpoints:    map[nsName]map[endpointKey][]endpointEntry{},
@@ -95,7 +97,6 @@ func (s *Store) Stats() map[string]int {
 		"ip_spans":          0,
 		"terminations":      0,
 		"services":          len(s.services),
-		"upstream_names":    len(s.upstreams),
 		"endpointslices":    len(s.slices),
 		"endpoint_states":   0,
 		"deployments":       len(s.deployments),

@@ -52,7 +52,7 @@ func TestConcurrentUse(t *testing.T) {
 				s.Events("shop", "Pod", "web-1", at(0), at(i))
 				s.Terminations("shop", "web-1", at(0), at(i))
 				s.Endpoints("shop", "web", at(i))
-				s.ServiceForUpstream("shop-web-8001")
+				s.ServicesInNamespace("shop")
 				s.PodsForSelector("shop", map[string]string{"app": "web"})
 				s.ReplicaSetHistory("shop", "web-1", at(0), at(i))
 				s.Stats()
@@ -66,7 +66,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestStatsKeys(t *testing.T) {
 	s := NewStore(time.Hour)
 	want := []string{"pods", "pods_deleted", "ready_transitions", "ip_spans", "terminations", "services",
-		"upstream_names", "endpointslices", "endpoint_states", "deployments", "replicasets",
+		"endpointslices", "endpoint_states", "deployments", "replicasets",
 		"replicaset_points", "networkpolicies", "namespaces", "events"}
 	st := s.Stats()
 	assert.Len(t, st, len(want))

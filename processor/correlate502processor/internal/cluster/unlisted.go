@@ -64,8 +64,7 @@ func (s *Store) forgetUnlisted(k nsName, obj any, at time.Time) bool {
 		if s.services[k] != o {
 			return false
 		}
-		s.unindexUpstreams(o)
-		delete(s.services, k)
+		s.dropService(k)
 	case *discoveryv1.EndpointSlice:
 		if s.slices[k] != o {
 			return false

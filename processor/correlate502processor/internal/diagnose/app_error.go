@@ -17,7 +17,7 @@ func upstreamAppError(j *judge) bool {
 	if t.Address == "" && j.pod == nil {
 		// F5's default access log names no upstream, and without an error
 		// line nothing else does.
-		who = fmt.Sprintf("the upstream (%s logged no address for it)", j.gatewayName())
+		who = fmt.Sprintf("the upstream (%s logged no address for it)", j.gw.Words)
 	}
 	ev := fmt.Sprintf("%s returned %s itself at %s; the gateway logged no upstream error", who, statusText(j.f.Status), ts(j.f.Time))
 	if j.f.ErrorKind != "" {

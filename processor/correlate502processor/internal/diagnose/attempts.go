@@ -162,3 +162,20 @@ func diagnoseAttempts(f Facts, peers []attempt, judgeOne func(Facts) Result) Res
 type Attempt struct {
 	Address, Pod, Cause string
 }
+
+// attemptTime is $upstream_response_time of the judged attempt (the last
+// one when the address is not among the attempts), in seconds.
+func (j *judge) attemptTime() (float64, bool) {
+	n := len(j.f.Addresses)
+	i := n - 1
+	for k := n - 1; k >= 0; k-- {
+		if j.f.Addresses[k] == j.result.Target.Address {
+			i = k
+			break
+		}
+	}
+	if i < 0 || i >= len(j.f.ResponseTimes) || j.f.ResponseTimes[i] < 0 {
+		return 0, false
+	}
+	return j.f.ResponseTimes[i], true
+}

@@ -66,6 +66,7 @@ func TestHAProxyServerSlot(t *testing.T) {
 // F5 NGINX Ingress Controller logs no upstream name and sends requests for
 // a Service without endpoints to 127.0.0.1:8181.
 func TestF5NoEndpointsSentinel(t *testing.T) {
+	const f5NoEndpointsAddr = "127.0.0.1:8181"
 	sentinel := func(f *Facts) {
 		f.Gateway, f.UpstreamName = schema.GatewayF5Nginx, ""
 		f.ErrorUpstream, f.Addresses, f.Statuses, f.ResponseTimes = f5NoEndpointsAddr, []string{f5NoEndpointsAddr}, nil, nil
@@ -211,4 +212,26 @@ func TestRemediationPlainNginx(t *testing.T) {
 	run(t, schema.ErrTLSHandshake, "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream", []testCase{
 		{name: "TLS to plain HTTP", facts: gw, want: want{cause: schema.CauseTLSHandshake, remediation: []string{"proxy_pass"}, notRemediation: []string{"nginx.ingress.kubernetes.io"}}},
 	})
+}
+
+// A gateway no profile describes is named by its own value, and its
+// remediations speak of the gateway's settings, never of another proxy's.
+func TestUnknownGateway(t *testing.T) {
+	kong := func(f *Facts) { f.Gateway = "kong" }
+	run(t, schema.ErrReadTimeout, msgReadTO, []testCase{{
+		name: "read timeout", facts: kong,
+		want: want{cause: schema.CauseUpstreamTimeout, remediation: []string{"raise the gateway's upstream response timeout for the Ingress routing to service shop/checkout"}, notRemediation: []string{"nginx"}},
+	}})
+	run(t, schema.ErrPrematureClose, "upstream prematurely closed connection while reading response header from upstream", []testCase{{
+		name: "keep-alive race", facts: kong,
+		want: want{cause: schema.CauseKeepaliveRace, remediation: []string{"the gateway's idle timeout for upstream connections"}, notRemediation: []string{"nginx"}},
+	}})
+	run(t, schema.ErrConnectRefused, msgRefused, []testCase{{
+		name: "its own name in evidence", facts: func(f *Facts) {
+			kong(f)
+			f.FailureSignal = "UF"
+		},
+		setup: func(w *world) { w.pod(mkPod(podA, ipA, lastTerminated("OOMKilled", 137, 2, at(-5))), at(-5)) },
+		want:  want{cause: schema.CausePodCrash, evidence: []string{`kong stated the failure itself with its code "UF"`}},
+	}})
 }

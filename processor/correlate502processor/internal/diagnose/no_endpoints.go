@@ -16,24 +16,25 @@ import (
 func noEndpoints(j *judge) bool {
 	// local: the gateway contacted no pod. ingress-nginx says so with
 	// origin local; HAProxy (<NOSRV>), Envoy (UH) and Traefik (no available
-	// server) with a gateway status and no peer; F5 with its sentinel peer.
+	// server) with a gateway status and no peer; F5 with its sentinel peer
+	// (the profile's Sentinels).
 	local := j.sentinel || (j.f.Origin != schema.OriginUpstream && len(j.f.Addresses) == 0 && j.f.ErrorUpstream == "")
 	if j.svc == nil {
 		if j.sentinel {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh,
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
-				fmt.Sprintf("F5 NGINX Ingress Controller sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the 502 is its way of saying \"no endpoints\")", f5NoEndpointsAddr, ts(j.f.Time)))
+				fmt.Sprintf("%s sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the 502 is its way of saying \"no endpoints\")", j.gw.Words, j.result.Target.Address, ts(j.f.Time)))
 		}
 		if local && j.f.UpstreamName == "" {
 			// Traefik's "no available server" 503 names no service.
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
-				fmt.Sprintf("%s answered %d at %s without contacting any pod and named no upstream, which is what it does for a Service without ready endpoints", j.gatewayName(), j.f.Status, ts(j.f.Time)))
+				fmt.Sprintf("%s answered %d at %s without contacting any pod and named no upstream, which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, ts(j.f.Time)))
 		}
 		if local {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", orDash(j.f.UpstreamName), orDash(j.f.UpstreamName)),
-				fmt.Sprintf("%s answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.gatewayName(), j.f.Status, orDash(j.f.UpstreamName), ts(j.f.Time)))
+				fmt.Sprintf("%s answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, orDash(j.f.UpstreamName), ts(j.f.Time)))
 		}
 		return false
 	}
@@ -67,7 +68,7 @@ func noEndpoints(j *judge) bool {
 	sel := svc.Spec.Selector
 	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
 	if j.sentinel {
-		ev = append(ev, fmt.Sprintf("F5 NGINX Ingress Controller sent the request to %s, where it points the upstream of a Service without endpoints", f5NoEndpointsAddr))
+		ev = append(ev, fmt.Sprintf("%s sent the request to %s, where it points the upstream of a Service without endpoints", j.gw.Words, j.result.Target.Address))
 	}
 	// Only pods that existed at the request's time match; those deleted
 	// shortly before (a scale to zero) are worth naming.
@@ -214,7 +215,7 @@ func (j *judge) whyUnready(pods []*cluster.PodInfo, ev []string) bool {
 		// with the probe's own failures (Unhealthy events) on record.
 		if podCrash(j) || (j.probeFailed(p) && readinessProbe(j)) {
 			j.result.Evidence = append(ev, j.result.Evidence...)
-			j.result.Evidence = append(j.result.Evidence, fmt.Sprintf("%s answered %d without contacting a pod: every pod of the Service was not Ready", j.gatewayName(), j.f.Status))
+			j.result.Evidence = append(j.result.Evidence, fmt.Sprintf("%s answered %d without contacting a pod: every pod of the Service was not Ready", j.gw.Words, j.f.Status))
 			if !j.watched() {
 				j.reconstructed = true // not Ready then is read from lastTransitionTime
 			}

@@ -115,6 +115,33 @@ func TestResolveUpstreamName(t *testing.T) {
 	}
 }
 
+// Proxies that name the Service outright (HAProxy backends, Istio and
+// Contour clusters) give the port as a number or a name; a port that fits
+// none still names the Service.
+func TestResolveNamedService(t *testing.T) {
+	cases := []struct {
+		name string
+		ref  ServiceRef
+		want Target
+	}{
+		{"port number", ServiceRef{Namespace: ns, Name: "checkout", Port: "80"}, Target{Namespace: ns, Service: "checkout", Port: "80"}},
+		{"port name", ServiceRef{Namespace: ns, Name: "checkout", Port: "http"}, Target{Namespace: ns, Service: "checkout", Port: "80"}},
+		{"unknown port", ServiceRef{Namespace: ns, Name: "checkout", Port: "8443"}, Target{Namespace: ns, Service: "checkout"}},
+		{"unknown service", ServiceRef{Namespace: ns, Name: "checkouts", Port: "80"}, Target{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.service(mkService("checkout", map[string]string{"app": "checkout"}))
+			f := failedAt(schema.ErrConnectRefused, msgRefused)
+			f.Gateway, f.UpstreamName, f.Service = schema.GatewayHAProxy, "shop-checkout-80", c.ref
+			f.ErrorUpstream, f.Addresses = "10.9.9.9:8080", []string{"10.9.9.9:8080"}
+			c.want.Address = "10.9.9.9:8080"
+			assert.Equal(t, c.want, w.diagnose(f).Target)
+		})
+	}
+}
+
 // The attempt judged: the one the error line names; else the last attempt
 // whose status is a gateway failure; else the last attempt.
 func TestFailedAddressSelection(t *testing.T) {

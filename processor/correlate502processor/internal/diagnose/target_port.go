@@ -53,7 +53,7 @@ func targetPortMismatch(j *judge) bool {
 		return false
 	}
 	if j.port != 0 && declares(p, j.port) {
-		j.ruleOut("%s declares port %d, the one %s dialled: the Service's targetPort is right", j.podRef(), j.port, j.gatewayName())
+		j.ruleOut("%s declares port %d, the one %s dialled: the Service's targetPort is right", j.podRef(), j.port, j.gw.Words)
 		return false
 	}
 	tp := sp.TargetPort
@@ -68,10 +68,10 @@ func targetPortMismatch(j *judge) bool {
 	if j.port != 0 && j.sliceListsPort() {
 		want = intstr.FromInt32(j.port)
 		ev = append(ev, fmt.Sprintf("%s; the EndpointSlice listed %s on port %d and %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.ip, j.port, j.gatewayName(), j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
+			spDesc, j.ip, j.port, j.gw.Words, j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
 	} else {
 		ev = append(ev, fmt.Sprintf("%s; %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.gatewayName(), j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
+			spDesc, j.gw.Words, j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
 	}
 	if want.Type == intstr.Int && declares(p, want.IntVal) || want.Type == intstr.String && declaresName(p, want.StrVal) {
 		j.ruleOut("%s declares the Service's targetPort %s", j.podRef(), want.String())

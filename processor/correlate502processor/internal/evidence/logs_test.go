@@ -170,10 +170,10 @@ func TestWatchServiceAndEndpointSlice(t *testing.T) {
 	appendWatch(t, ld, "endpointslices", "ADDED", slice(true), at(0))
 	assert.Equal(t, map[string]int{"Service": 1, "EndpointSlice": 1}, fromLogs(t, ld, s))
 
-	got, port, ok := s.ServiceForUpstream("shop-checkout-80")
+	got, ok := s.Service("shop", "checkout")
 	require.True(t, ok)
-	assert.Equal(t, "checkout", got.Name)
-	assert.Equal(t, int32(80), port.Port)
+	require.Len(t, got.Spec.Ports, 1)
+	assert.Equal(t, int32(80), got.Spec.Ports[0].Port)
 
 	eps := s.Endpoints("shop", "checkout", at(5))
 	require.Len(t, eps, 1)

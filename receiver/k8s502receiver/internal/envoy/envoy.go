@@ -11,17 +11,24 @@
 package envoy
 
 import (
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 )
 
-// DefaultInclude are the pods whose Envoy container the three products run
-// by default: Envoy Gateway's proxy Deployments (envoy-<ns>-<gateway>-<hash>
-// in envoy-gateway-system), Istio's ingress gateway and Contour's envoy
-// DaemonSet in the quickstart namespace.
-var DefaultInclude = []string{
-	"/var/log/pods/envoy-gateway-system_envoy-*/envoy/*.log",
-	"/var/log/pods/istio-system_istio-ingressgateway-*/istio-proxy/*.log",
-	"/var/log/pods/projectcontour_envoy-*/envoy/*.log",
+// Profile is Envoy as the receiver's format option selects it. Its pods are
+// those whose Envoy container the three products run by default: Envoy
+// Gateway's proxy Deployments (envoy-<ns>-<gateway>-<hash> in
+// envoy-gateway-system), Istio's ingress gateway and Contour's envoy
+// DaemonSet in the quickstart namespace. Without a format string the
+// products' documented defaults are detected per line.
+var Profile = gateway.Profile{
+	Name: schema.GatewayEnvoy,
+	DefaultInclude: []string{
+		"/var/log/pods/envoy-gateway-system_envoy-*/envoy/*.log",
+		"/var/log/pods/istio-system_istio-ingressgateway-*/istio-proxy/*.log",
+		"/var/log/pods/projectcontour_envoy-*/envoy/*.log",
+	},
+	Compile: gateway.Compiler(Compile),
 }
 
 // Format is a compiled access log format: a text layout, a JSON key map, or

@@ -1,8 +1,8 @@
 // Package gateway is the seam between the receiver's line path and the
-// proxies whose logs it reads. nginx-based gateways keep their own tuned
-// path (package nginx: a compiled log_format and a separate error log);
-// every other proxy is one package implementing Parser, so the join, the
-// record builder and the processor never learn which proxy wrote a line.
+// proxies whose logs it reads. Every proxy is one package that implements
+// Parser and exports a Profile (profile.go), so the line path, the join,
+// the record builder and the processor never learn which proxy wrote a
+// line.
 package gateway
 
 import "github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/event"
@@ -12,19 +12,35 @@ type Kind uint8
 
 const (
 	// Other is not a request line: a banner, the proxy's general log, a
-	// health-check notice. Counted, never emitted.
+	// health-check notice, an error line about a client rather than an
+	// upstream. Counted, never emitted.
 	Other Kind = iota
 	// Uninteresting is a request line whose status is not watched and which
 	// reports no failure. The parser may stop reading at the status.
 	Uninteresting
 	// Request is a request line to consider: Parsed.Access is filled.
 	Request
-	// Failure is a line about one failed upstream attempt that names no
-	// request of its own (Traefik's debug "502 Bad Gateway" line): it is
-	// joined with the request line that carries Parsed.Key.
+	// Failure is a line about one failed upstream attempt, to be joined
+	// with the request line that carries the same Parsed.Key: nginx's error
+	// log, Traefik's debug "502 Bad Gateway" line.
 	Failure
 	// Malformed looks like a request line but could not be read.
 	Malformed
+	// Candidate is a request line that is not worth a record alone (its
+	// status is not watched) but that a Failure may claim: Parsed.Key is
+	// set and nothing else (Access is not built yet). The join asks the parser to
+	// Complete it only when a Failure waits for that key, and otherwise
+	// remembers the raw line for a Failure that comes a moment late. Only
+	// parsers that implement Completing return it.
+	Candidate
+	// ControllerLog is the controller's own log (klog) interleaved with the
+	// proxy's. Counted apart from Other.
+	ControllerLog
+	// Notice is a proxy error-log line below warn level, or one about the
+	// process rather than a request (startup, reload, worker exit).
+	Notice
+	// MalformedFailure looks like an error-log line but could not be read.
+	MalformedFailure
 )
 
 // Parsed is what one message yields. A Parser reuses it between calls, so
@@ -37,8 +53,10 @@ type Parsed struct {
 	Errors []event.UpstreamError
 	// Error is the failure line for Kind Failure.
 	Error event.UpstreamError
-	// Key joins a Failure with its Request; formats without failure lines
-	// leave it empty.
+	// Key joins a Failure with its Request (or Candidate); formats without
+	// failure lines leave it empty. A Failure whose Error.Truncated is set
+	// lost the end of its key (nginx cut the line inside the request): it
+	// joins a request whose key starts with its own.
 	Key []byte
 	// Keep marks a Request that must become a record on its own (watched
 	// status, or a failure stated inline). A Request without Keep is only
@@ -63,8 +81,19 @@ func (p *Parsed) Reset() {
 type Parser interface {
 	// Parse reads one complete message (container framing already removed).
 	// stderr says which stream it came from; watched tells which final
-	// statuses make a record. p has been Reset.
+	// statuses make a record, and is the same function on every call to
+	// one Parser. p has been Reset.
 	Parse(msg []byte, stderr bool, watched func(int) bool, p *Parsed) Kind
+}
+
+// Completing is implemented by parsers that return Candidate: their
+// pre-filter decides on a few fields, and the rest of a line is read only
+// when a Failure claims it.
+type Completing interface {
+	// Complete builds p.Access of the Candidate the last Parse call
+	// returned; msg is that call's message and p its Parsed. It returns
+	// Request, or Malformed when the whole line does not parse.
+	Complete(msg []byte, p *Parsed) Kind
 }
 
 // Joining is implemented by parsers whose format has Failure lines. Other
@@ -77,21 +106,4 @@ type Joining interface {
 func Joins(p Parser) bool {
 	j, ok := p.(Joining)
 	return ok && j.Joins()
-}
-
-// Format is what every parser package compiles a log format into.
-type Format interface {
-	NewParser() Parser
-}
-
-// Compiler adapts a parser package's Compile to one signature: the format
-// string in, a maker of per-file parsers out.
-func Compiler[F Format](compile func(logFormat string) (F, error)) func(logFormat string) (func() Parser, error) {
-	return func(logFormat string) (func() Parser, error) {
-		f, err := compile(logFormat)
-		if err != nil {
-			return nil, err
-		}
-		return f.NewParser, nil
-	}
 }

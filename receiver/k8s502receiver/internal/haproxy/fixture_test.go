@@ -257,7 +257,7 @@ func TestDefaultInclude(t *testing.T) {
 		require.Len(t, pods, 1)
 		_, rel, _ := strings.Cut(filepath.ToSlash(pods[0]), "/"+flavor+"/")
 		matched := 0
-		for _, g := range DefaultInclude {
+		for _, g := range Profile.DefaultInclude {
 			if ok, err := filepath.Match(g, "/"+rel); assert.NoError(t, err) && ok {
 				matched++
 			}

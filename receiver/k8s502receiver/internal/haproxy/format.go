@@ -13,6 +13,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 )
 
 // HTTPLogFormat is what `option httplog` expands to in HAProxy 2.6 to 3.x;
@@ -24,13 +27,19 @@ const HTTPLogFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %C
 // (Host + path, no query) instead of the request line.
 const HAProxyTechFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs "%HM %[var(txn.base)] %HV"`
 
-// DefaultInclude are the container logs of both controllers as their Helm
-// charts name them: haproxytech installs into haproxy-controller with the
-// container kubernetes-ingress-controller; haproxy-ingress installs into
-// ingress-controller with the container haproxy-ingress.
-var DefaultInclude = []string{
-	"/var/log/pods/haproxy-controller_*/kubernetes-ingress-controller/*.log",
-	"/var/log/pods/ingress-controller_haproxy-ingress-*/haproxy-ingress/*.log",
+// Profile is HAProxy as the receiver's format option selects it. Its pods
+// are both controllers' as their Helm charts name them: haproxytech installs
+// into haproxy-controller with the container kubernetes-ingress-controller;
+// haproxy-ingress installs into ingress-controller with the container
+// haproxy-ingress. Without a format string both defaults are read
+// (HAProxyTechFormat and HTTPLogFormat).
+var Profile = gateway.Profile{
+	Name: schema.GatewayHAProxy,
+	DefaultInclude: []string{
+		"/var/log/pods/haproxy-controller_*/kubernetes-ingress-controller/*.log",
+		"/var/log/pods/ingress-controller_haproxy-ingress-*/haproxy-ingress/*.log",
+	},
+	Compile: gateway.Compiler(Compile),
 }
 
 // field is a log-format variable the parser interprets. Variables that

@@ -68,10 +68,7 @@ func BenchmarkIngestHotPath(b *testing.B) {
 	if len(all) != benchLines {
 		b.Fatalf("bench file has %d lines, want %d", len(all), benchLines)
 	}
-	format, err := nginx.Compile(nginx.IngressNginxFormat, nginx.EscapeDefault)
-	if err != nil {
-		b.Fatal(err)
-	}
+	newParser := parsers(b, nginx.IngressNginx)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var elapsed time.Duration
@@ -86,9 +83,8 @@ func BenchmarkIngestHotPath(b *testing.B) {
 		})
 		in := New(Config{
 			Wrapper:     container.Auto,
-			Format:      format,
+			NewParser:   newParser,
 			Watched:     NewStatuses([]int{502, 503, 504}),
-			ErrorZone:   time.UTC,
 			MaxLineSize: 1 << 20,
 		}, j)
 		src := in.NewSource("ingress-nginx/ingress-nginx-controller-7d9f8b6c5d-x2x4z")

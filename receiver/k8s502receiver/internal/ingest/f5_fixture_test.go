@@ -63,11 +63,9 @@ func peerOf(u string) string {
 // lines (kind and peer), the application's 5xx without any, cut or HTTP/0.9
 // responses behind a non-failure status as "truncated", and nothing else.
 func TestF5Fixture(t *testing.T) {
-	f, err := nginx.Compile(nginx.F5NginxIngressFormat, nginx.EscapeDefault)
-	require.NoError(t, err)
 	var got []join.Request
 	j := join.New(join.Config{Window: time.Hour, Hold: time.Second, MaxPending: 100000}, func(r join.Request) { got = append(got, r) })
-	in := New(Config{Wrapper: container.Auto, Format: f, Watched: NewStatuses([]int{502, 503, 504}), ErrorZone: time.UTC, MaxLineSize: 1 << 20}, j)
+	in := New(Config{Wrapper: container.Auto, NewParser: parsers(t, nginx.F5NginxIngress), Watched: NewStatuses([]int{502, 503, 504}), MaxLineSize: 1 << 20}, j)
 	src := in.NewSource("pod")
 	lines := readLines(t, findCRI(t, f5Fixtures))
 	in.Lines(src, lines, time.Now())

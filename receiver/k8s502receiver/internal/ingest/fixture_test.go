@@ -74,8 +74,6 @@ func readLines(t testing.TB, path string) [][]byte {
 // run feeds batches of lines through a fresh Ingest and returns the emitted
 // requests keyed by request id, plus the error-only ones.
 func run(t *testing.T, wrapper container.Format, batches ...[][]byte) (map[string]join.Request, []join.Request, *Ingest) {
-	f, err := nginx.Compile(nginx.IngressNginxFormat, nginx.EscapeDefault)
-	require.NoError(t, err)
 	byID := map[string]join.Request{}
 	var alone []join.Request
 	j := join.New(join.Config{Window: time.Hour, Hold: time.Second, MaxPending: 100000}, func(r join.Request) {
@@ -87,7 +85,7 @@ func run(t *testing.T, wrapper container.Format, batches ...[][]byte) (map[strin
 		require.False(t, dup, "request %s emitted twice", r.Access.RequestID)
 		byID[r.Access.RequestID] = r
 	})
-	in := New(Config{Wrapper: wrapper, Format: f, Watched: NewStatuses([]int{502, 503, 504}), ErrorZone: time.UTC, MaxLineSize: 1 << 20}, j)
+	in := New(Config{Wrapper: wrapper, NewParser: parsers(t, nginx.IngressNginx), Watched: NewStatuses([]int{502, 503, 504}), MaxLineSize: 1 << 20}, j)
 	src := in.NewSource("pod")
 	now := time.Now()
 	for _, b := range batches {

@@ -24,43 +24,22 @@ const (
 )
 
 type mixCase struct {
-	name  string
-	file  string // a real CRI capture, relative to testdata
-	nginx string // the nginx log_format, for nginx-based gateways
-	// parser is set for the other gateways.
-	parser func(b *testing.B) func() gateway.Parser
-}
-
-func compiled[F gateway.Format](compile func(string) (F, error)) func(b *testing.B) func() gateway.Parser {
-	return func(b *testing.B) func() gateway.Parser {
-		np, err := gateway.Compiler(compile)("")
-		if err != nil {
-			b.Fatal(err)
-		}
-		return np
-	}
+	name    string
+	file    string // a real CRI capture, relative to testdata
+	profile gateway.Profile
 }
 
 var mixCases = []mixCase{
-	{name: "ingress-nginx", file: "ingress-nginx/scenarios/var/log/pods/*/controller/0.log", nginx: nginx.IngressNginxFormat},
-	{name: "f5-nginx-ingress", file: "nginx-ingress-f5/var/log/pods/*/*/0.log", nginx: nginx.F5NginxIngressFormat},
-	{name: "haproxy", file: "haproxy/haproxytech/var/log/pods/*/*/0.log", parser: compiled(haproxy.Compile)},
-	{name: "traefik-json", file: "traefik/json/var/log/pods/*/*/0.log", parser: compiled(traefik.Compile)},
-	{name: "traefik-common", file: "traefik/text/var/log/pods/*/*/0.log", parser: compiled(traefik.Compile)},
-	{name: "envoy-istio", file: "envoy/var/log/pods/istio-system_*/*/0.log", parser: compiled(envoy.Compile)},
+	{name: "ingress-nginx", file: "ingress-nginx/scenarios/var/log/pods/*/controller/0.log", profile: nginx.IngressNginx},
+	{name: "f5-nginx-ingress", file: "nginx-ingress-f5/var/log/pods/*/*/0.log", profile: nginx.F5NginxIngress},
+	{name: "haproxy", file: "haproxy/haproxytech/var/log/pods/*/*/0.log", profile: haproxy.Profile},
+	{name: "traefik-json", file: "traefik/json/var/log/pods/*/*/0.log", profile: traefik.Profile},
+	{name: "traefik-common", file: "traefik/text/var/log/pods/*/*/0.log", profile: traefik.Profile},
+	{name: "envoy-istio", file: "envoy/var/log/pods/istio-system_*/*/0.log", profile: envoy.Profile},
 }
 
 func (c mixCase) ingest(b *testing.B, j *join.Joiner) *Ingest {
-	cfg := Config{Wrapper: container.Auto, Watched: NewStatuses([]int{502, 503, 504}), ErrorZone: time.UTC, MaxLineSize: 1 << 20}
-	if c.parser != nil {
-		cfg.NewParser = c.parser(b)
-	} else {
-		f, err := nginx.Compile(c.nginx, nginx.EscapeDefault)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.Format = f
-	}
+	cfg := Config{Wrapper: container.Auto, NewParser: parsers(b, c.profile), Watched: NewStatuses([]int{502, 503, 504}), MaxLineSize: 1 << 20}
 	return New(cfg, j)
 }
 

@@ -8,33 +8,26 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
+	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 )
 
-func newIngest(t testing.TB, wrapper container.Format) (*Ingest, *[]join.Request) {
-	f, err := nginx.Compile(nginx.IngressNginxFormat, nginx.EscapeDefault)
+// parsers compiles a gateway profile's parsers with its defaults, as the
+// receiver does when only format is set.
+func parsers(t testing.TB, p gateway.Profile) func() gateway.Parser {
+	t.Helper()
+	np, err := p.Parsers(gateway.Options{ErrorZone: time.UTC})
 	require.NoError(t, err)
-	var got []join.Request
-	j := join.New(join.Config{Window: time.Minute, Hold: time.Second, MaxPending: 1000}, func(r join.Request) { got = append(got, r) })
-	in := New(Config{Wrapper: wrapper, Format: f, Watched: NewStatuses([]int{502, 503, 504}), ErrorZone: time.UTC, MaxLineSize: 1 << 16}, j)
-	t.Cleanup(j.Flush)
-	return in, &got
+	return np
 }
 
-func TestLooksLikeKlog(t *testing.T) {
-	for line, want := range map[string]bool{
-		`I1125 08:46:50.978811   32333 main.go:195] "Creating API client"`:                       true,
-		`W1125 08:47:17.000000   32333 controller.go:1] Service "shop/promotions" does not have`: true,
-		`E1125 08:47:17.000000 1 x.go:1] boom`:                                                   true,
-		`F1125 08:47:17.000000 1 x.go:1] fatal`:                                                  true,
-		`X1125 08:47:17.000000 1 x.go:1] not a level`:                                            false,
-		`I1125 08:47:17`: false,
-		`2026/11/25 08:47:21 [error] 2007#2007: *1015 connect() failed`: false,
-		`Ixx25 08:47:17.000000 1 x.go:1] digits`:                        false,
-	} {
-		assert.Equal(t, want, looksLikeKlog([]byte(line)), line)
-	}
+func newIngest(t testing.TB, wrapper container.Format) (*Ingest, *[]join.Request) {
+	var got []join.Request
+	j := join.New(join.Config{Window: time.Minute, Hold: time.Second, MaxPending: 1000}, func(r join.Request) { got = append(got, r) })
+	in := New(Config{Wrapper: wrapper, NewParser: parsers(t, nginx.IngressNginx), Watched: NewStatuses([]int{502, 503, 504}), MaxLineSize: 1 << 16}, j)
+	t.Cleanup(j.Flush)
+	return in, &got
 }
 
 func TestStatuses(t *testing.T) {
@@ -97,10 +90,8 @@ func TestCounters(t *testing.T) {
 }
 
 func TestTruncatedCounter(t *testing.T) {
-	f, err := nginx.Compile(nginx.IngressNginxFormat, nginx.EscapeDefault)
-	require.NoError(t, err)
 	j := join.New(join.Config{Window: time.Minute, Hold: time.Second, MaxPending: 10}, func(join.Request) {})
-	in := New(Config{Wrapper: container.CRI, Format: f, Watched: NewStatuses([]int{502}), ErrorZone: time.UTC, MaxLineSize: 50}, j)
+	in := New(Config{Wrapper: container.CRI, NewParser: parsers(t, nginx.IngressNginx), Watched: NewStatuses([]int{502}), MaxLineSize: 50}, j)
 	src := in.NewSource("pod")
 	in.Lines(src, [][]byte{[]byte(cri + "stdout P " + failLine[:40]), []byte(cri + "stdout F " + failLine[40:])}, time.Now())
 	assert.EqualValues(t, 1, in.Counters.Truncated.Load())
@@ -116,8 +107,8 @@ func TestDroppedLinesDoNotAllocate(t *testing.T) {
 		batch[i] = []byte(cri + "stdout F " + okLine)
 	}
 	now := time.Now()
-	for i := 0; i <= recentSize/len(batch); i++ {
-		in.Lines(src, batch, now) // fill the ring of dropped lines once
+	for range 11 {
+		in.Lines(src, batch, now) // fill the join's memory of 1024 dropped lines once
 	}
 	n := testing.AllocsPerRun(20, func() { in.Lines(src, batch, now) })
 	assert.Zero(t, n)

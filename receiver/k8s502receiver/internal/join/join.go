@@ -1,17 +1,24 @@
-// Package join pairs nginx error-log lines with the access-log line of the
-// same request. nginx writes the error first (once per failed attempt, so a
-// retried request can have several, up to one proxy timeout apart) and the
-// access line when the request ends. The container runtime reads stdout and
-// stderr through separate pipes, so an error line can also land a moment
-// after its access line; failed access lines therefore wait briefly too.
+// Package join pairs a proxy's failure lines with the request line of the
+// same request, for every gateway whose parser returns gateway.Failure
+// (nginx's error log, Traefik's debug "502 Bad Gateway" lines) by the key
+// both carry. The proxy writes the failure first (nginx once per failed
+// attempt, so a retried request can have several, up to one proxy timeout
+// apart) and the request line when the request ends. The container runtime
+// reads stdout and stderr through separate pipes, so a failure can also land
+// a moment after its request line: failed request lines wait briefly, and
+// each file remembers its latest unclaimed Candidates for a late failure.
 //
-// Everything is bounded: errors wait at most Window, access lines at most
+// The whole protocol is behind a Stream per file (stream.go): Request and
+// Failure take what the parser made of a line; Tick, Flush and Snapshot act
+// on everything waiting. Formats without failure lines pass through it too
+// and are emitted at once.
+//
+// Everything is bounded: failures wait at most Window, request lines at most
 // Hold, and at most MaxPending items wait in total. Whatever times out is
 // emitted alone, never dropped.
 package join
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,8 +79,8 @@ type Joiner struct {
 	emit func(Request)
 
 	mu        sync.Mutex
-	errs      map[string][]*item // src\x00client\x00request -> errors, oldest first
-	truncated map[string][]*item // src -> errors whose request nginx cut short
+	errs      map[string][]*item // src\x00key -> errors, oldest first
+	truncated map[string][]*item // src -> errors whose key was cut short
 	held      map[string][]*item // same key as errs -> access lines waiting
 	sources   map[string]*source
 	seq       uint64
@@ -84,7 +91,7 @@ type Joiner struct {
 	// can skip the lock when nothing waits.
 	errsWaiting atomic.Int64
 
-	keyBuf []byte // Waiting's lookup key, reused under mu
+	keyBuf []byte // waiting's lookup key, reused under mu
 }
 
 // New returns a joiner that hands finished requests to emit. emit is called
@@ -104,19 +111,14 @@ func fullKey(src string, key []byte) string {
 	return src + "\x00" + string(key)
 }
 
-// Key builds the join key of a request from its client and request line.
-func Key(client, request string) []byte {
-	return []byte(client + "\x00" + request)
-}
-
-// AnyErrorWaiting is a lock-free hint: false means no error line waits for
+// anyErrorWaiting is a lock-free hint: false means no error line waits for
 // any access line.
-func (j *Joiner) AnyErrorWaiting() bool { return j.errsWaiting.Load() > 0 }
+func (j *Joiner) anyErrorWaiting() bool { return j.errsWaiting.Load() > 0 }
 
-// Waiting reports whether an error line is waiting for an access line with
+// waiting reports whether an error line is waiting for an access line with
 // this key. The hot path asks this before building the access event, so a
 // line nobody waits for costs one map lookup.
-func (j *Joiner) Waiting(src string, key []byte) bool {
+func (j *Joiner) waiting(src string, key []byte) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if len(j.errs) > 0 {
@@ -126,22 +128,25 @@ func (j *Joiner) Waiting(src string, key []byte) bool {
 		}
 	}
 	for _, it := range j.truncated[src] {
-		if !it.done && truncatedMatch(&it.err, key) {
+		if !it.done && truncatedMatch(it, key) {
 			return true
 		}
 	}
 	return false
 }
 
-func truncatedMatch(e *event.UpstreamError, key []byte) bool {
-	client, req, ok := strings.Cut(string(key), "\x00")
-	return ok && client == e.Client && strings.HasPrefix(req, e.Request)
+// truncatedMatch reports whether the error it, whose line the proxy cut
+// inside its request (nginx's error-string limit), can be the request with
+// key: what is left of its own key starts that key.
+func truncatedMatch(it *item, key []byte) bool {
+	own := it.key[len(it.src)+1:]
+	return len(key) >= len(own) && string(key[:len(own)]) == own
 }
 
-// Access offers a finished request. keep says whether it is worth emitting
+// access offers a finished request. keep says whether it is worth emitting
 // without any error line (its status is one of the watched ones). It returns
 // whether the request was kept (emitted now or held).
-func (j *Joiner) Access(src string, key []byte, at, now time.Time, r Request, keep bool) bool {
+func (j *Joiner) access(src string, key []byte, at, now time.Time, r Request, keep bool) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	s := j.source(src)
@@ -164,13 +169,13 @@ func (j *Joiner) Access(src string, key []byte, at, now time.Time, r Request, ke
 	return true
 }
 
-// AttachToHeld gives e to a held access line of the same request, if one
+// attachToHeld gives e to a held access line of the same request, if one
 // waits (its access line won the pipe race). It reports whether it did.
-func (j *Joiner) AttachToHeld(src string, key []byte, e event.UpstreamError) bool {
+func (j *Joiner) attachToHeld(src string, key []byte, e event.UpstreamError) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, it := range j.held[fullKey(src, key)] {
-		if !it.done && Compatible(&e, it.req.Access, countErrors(it.req.Errors)) {
+		if !it.done && compatible(&e, it.req.Access, countErrors(it.req.Errors)) {
 			it.req.Errors = append(it.req.Errors, e)
 			return true
 		}
@@ -178,16 +183,16 @@ func (j *Joiner) AttachToHeld(src string, key []byte, e event.UpstreamError) boo
 	return false
 }
 
-// Emit hands a request that is already complete to the emit func.
-func (j *Joiner) Emit(r Request) {
+// emitNow hands a request that is already complete to the emit func.
+func (j *Joiner) emitNow(r Request) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.emit(r)
 }
 
-// Error makes an error line wait for its access line. key is built with
-// Key from its client and request. Callers try AttachToHeld first.
-func (j *Joiner) Error(src string, key []byte, at, now time.Time, e event.UpstreamError) {
+// failure makes an error line wait for its access line. Callers try
+// attachToHeld first.
+func (j *Joiner) failure(src string, key []byte, at, now time.Time, e event.UpstreamError) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	s := j.source(src)
@@ -226,9 +231,9 @@ func countErrors(errs []event.UpstreamError) int {
 	return n
 }
 
-// Compatible reports whether e can belong to the request a, which already
+// compatible reports whether e can belong to the request a, which already
 // has n attempt errors.
-func Compatible(e *event.UpstreamError, a *event.Access, n int) bool {
+func compatible(e *event.UpstreamError, a *event.Access, n int) bool {
 	if a == nil {
 		return false
 	}
@@ -275,7 +280,7 @@ func (j *Joiner) takeErrors(src string, key []byte, a *event.Access) []event.Ups
 			if it.done {
 				continue
 			}
-			if match(it) && Compatible(&it.err, a, countErrors(out)) {
+			if match(it) && compatible(&it.err, a, countErrors(out)) {
 				out = append(out, it.err)
 				j.finish(it)
 				continue
@@ -289,7 +294,7 @@ func (j *Joiner) takeErrors(src string, key []byte, a *event.Access) []event.Ups
 		}
 	}
 	take(j.errs, fullKey(src, key), func(*item) bool { return true })
-	take(j.truncated, src, func(it *item) bool { return truncatedMatch(&it.err, key) })
+	take(j.truncated, src, func(it *item) bool { return truncatedMatch(it, key) })
 	return out
 }
 

@@ -60,21 +60,21 @@ func upstreams(r Request) []string {
 	return out
 }
 
-var key = Key(client, req)
+var key = keyOf(client, req)
 
 func TestErrorBeforeAccess(t *testing.T) {
 	j, s := newJoiner(100)
-	assert.False(t, j.AnyErrorWaiting())
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	assert.True(t, j.AnyErrorWaiting())
-	assert.True(t, j.Waiting("pod", key))
-	assert.False(t, j.Waiting("other-pod", key), "sources do not share errors")
-	assert.False(t, j.Waiting("pod", Key(client, "GET /other HTTP/1.1")))
+	assert.False(t, j.anyErrorWaiting())
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	assert.True(t, j.anyErrorWaiting())
+	assert.True(t, j.waiting("pod", key))
+	assert.False(t, j.waiting("other-pod", key), "sources do not share errors")
+	assert.False(t, j.waiting("pod", keyOf(client, "GET /other HTTP/1.1")))
 
-	assert.True(t, j.Access("pod", key, t0.Add(time.Second), wall, access(502, "10.1.0.1:80"), true))
+	assert.True(t, j.access("pod", key, t0.Add(time.Second), wall, access(502, "10.1.0.1:80"), true))
 	require.Len(t, s.got, 1)
 	assert.Equal(t, []string{"http://10.1.0.1:80/api/orders/1"}, upstreams(s.got[0]))
-	assert.False(t, j.AnyErrorWaiting())
+	assert.False(t, j.anyErrorWaiting())
 	assert.Equal(t, Stats{}, j.Stats())
 }
 
@@ -82,22 +82,22 @@ func TestErrorJoinsEvenAnUnwatchedStatus(t *testing.T) {
 	// A request that recovered (502 then 200) or whose body was cut is not
 	// kept by status, but its error line still makes it a record.
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, upErr("10.1.0.1:80", schema.ErrPrematureClose, event.LevelError))
-	assert.True(t, j.Access("pod", key, t0, wall, access(200, "10.1.0.1:80"), false))
+	j.failure("pod", key, t0, wall, upErr("10.1.0.1:80", schema.ErrPrematureClose, event.LevelError))
+	assert.True(t, j.access("pod", key, t0, wall, access(200, "10.1.0.1:80"), false))
 	require.Len(t, s.got, 1)
 	assert.Len(t, s.got[0].Errors, 1)
 }
 
 func TestAccessBeforeError(t *testing.T) {
 	j, s := newJoiner(100)
-	assert.True(t, j.Access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true), "held")
+	assert.True(t, j.access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true), "held")
 	assert.Empty(t, s.got, "a failed access line waits for its error line")
 	assert.Equal(t, 1, j.Stats().Pending)
 
-	assert.False(t, j.AttachToHeld("pod", key, refused("10.9.9.9:80")), "another peer")
-	assert.False(t, j.AttachToHeld("other-pod", key, refused("10.1.0.1:80")), "another source")
-	assert.True(t, j.AttachToHeld("pod", key, refused("10.1.0.1:80")))
-	assert.False(t, j.AttachToHeld("pod", key, refused("10.1.0.1:80")), "one attempt, one error")
+	assert.False(t, j.attachToHeld("pod", key, refused("10.9.9.9:80")), "another peer")
+	assert.False(t, j.attachToHeld("other-pod", key, refused("10.1.0.1:80")), "another source")
+	assert.True(t, j.attachToHeld("pod", key, refused("10.1.0.1:80")))
+	assert.False(t, j.attachToHeld("pod", key, refused("10.1.0.1:80")), "one attempt, one error")
 	assert.Empty(t, s.got, "still held until Hold runs out")
 
 	j.Tick(wall.Add(hold + time.Millisecond))
@@ -108,7 +108,7 @@ func TestAccessBeforeError(t *testing.T) {
 
 func TestAccessNotKept(t *testing.T) {
 	j, s := newJoiner(100)
-	assert.False(t, j.Access("pod", key, t0, wall, access(200, "10.1.0.1:80"), false))
+	assert.False(t, j.access("pod", key, t0, wall, access(200, "10.1.0.1:80"), false))
 	j.Flush()
 	assert.Empty(t, s.got)
 }
@@ -117,11 +117,11 @@ func TestRetries(t *testing.T) {
 	j, s := newJoiner(100)
 	// nginx logs one error per failed attempt, and a warning when it marks
 	// a peer down; the warning does not count as an attempt.
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	j.Error("pod", key, t0, wall, upErr("10.1.0.1:80", schema.ErrUpstreamDisabled, event.LevelWarn))
-	j.Error("pod", key, t0.Add(time.Second), wall, refused("10.1.0.2:80"))
-	j.Error("pod", key, t0.Add(2*time.Second), wall, refused("10.1.0.3:80"))
-	assert.True(t, j.Access("pod", key, t0.Add(2*time.Second), wall, access(502, "10.1.0.1:80", "10.1.0.2:80", "10.1.0.3:80"), true))
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	j.failure("pod", key, t0, wall, upErr("10.1.0.1:80", schema.ErrUpstreamDisabled, event.LevelWarn))
+	j.failure("pod", key, t0.Add(time.Second), wall, refused("10.1.0.2:80"))
+	j.failure("pod", key, t0.Add(2*time.Second), wall, refused("10.1.0.3:80"))
+	assert.True(t, j.access("pod", key, t0.Add(2*time.Second), wall, access(502, "10.1.0.1:80", "10.1.0.2:80", "10.1.0.3:80"), true))
 	require.Len(t, s.got, 1)
 	assert.Equal(t, []string{
 		"http://10.1.0.1:80/api/orders/1", "http://10.1.0.1:80/api/orders/1",
@@ -136,10 +136,10 @@ func TestRetriesSameRequestTwice(t *testing.T) {
 	j, s := newJoiner(100)
 	e1, e2 := refused("10.1.0.1:80"), refused("10.1.0.1:80")
 	e1.Message, e2.Message = "first", "second"
-	j.Error("pod", key, t0, wall, e1)
-	j.Error("pod", key, t0, wall, e2)
-	j.Access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
-	j.Access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
+	j.failure("pod", key, t0, wall, e1)
+	j.failure("pod", key, t0, wall, e2)
+	j.access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
+	j.access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
 	require.Len(t, s.got, 2)
 	assert.Equal(t, "first", s.got[0].Errors[0].Message)
 	assert.Equal(t, "second", s.got[1].Errors[0].Message)
@@ -147,12 +147,12 @@ func TestRetriesSameRequestTwice(t *testing.T) {
 
 func TestRateLimitJoinsOnlyRequestsWithoutUpstream(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, upErr("", schema.ErrRateLimited, event.LevelError))
+	j.failure("pod", key, t0, wall, upErr("", schema.ErrRateLimited, event.LevelError))
 	// A request that passed the limiter (same client, same request line)
 	// must not take the error of the one that was rejected.
-	assert.False(t, j.Access("pod", key, t0, wall, access(201, "10.1.0.1:80"), false))
+	assert.False(t, j.access("pod", key, t0, wall, access(201, "10.1.0.1:80"), false))
 	assert.Empty(t, s.got)
-	assert.True(t, j.Access("pod", key, t0, wall, access(503), true))
+	assert.True(t, j.access("pod", key, t0, wall, access(503), true))
 	require.Len(t, s.got, 1)
 	require.Len(t, s.got[0].Errors, 1)
 	assert.Equal(t, schema.ErrRateLimited, s.got[0].Errors[0].Kind)
@@ -163,49 +163,49 @@ func TestTruncatedRequestPrefix(t *testing.T) {
 	full := "GET /search?q=" + string(make([]byte, 100)) + " HTTP/1.1"
 	e := refused("")
 	e.Request, e.Truncated = full[:30], true
-	j.Error("pod", Key(client, e.Request), t0, wall, e)
-	assert.True(t, j.AnyErrorWaiting())
-	assert.True(t, j.Waiting("pod", Key(client, full)), "prefix match")
-	assert.False(t, j.Waiting("pod", Key("10.0.0.2", full)), "another client")
-	assert.False(t, j.Waiting("pod", Key(client, "GET /other HTTP/1.1")))
+	j.failure("pod", keyOf(client, e.Request), t0, wall, e)
+	assert.True(t, j.anyErrorWaiting())
+	assert.True(t, j.waiting("pod", keyOf(client, full)), "prefix match")
+	assert.False(t, j.waiting("pod", keyOf("10.0.0.2", full)), "another client")
+	assert.False(t, j.waiting("pod", keyOf(client, "GET /other HTTP/1.1")))
 
-	assert.False(t, j.Access("pod", Key("10.0.0.2", full), t0, wall, access(200, "10.1.0.1:80"), false))
+	assert.False(t, j.access("pod", keyOf("10.0.0.2", full), t0, wall, access(200, "10.1.0.1:80"), false))
 	r := access(502, "10.1.0.1:80")
-	assert.True(t, j.Access("pod", Key(client, full), t0, wall, r, true))
+	assert.True(t, j.access("pod", keyOf(client, full), t0, wall, r, true))
 	require.Len(t, s.got, 1)
 	assert.True(t, s.got[0].Errors[0].Truncated)
-	assert.False(t, j.AnyErrorWaiting())
+	assert.False(t, j.anyErrorWaiting())
 }
 
 func TestWindowByEventTime(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	other := Key(client, "GET /other HTTP/1.1")
-	j.Access("pod", other, t0.Add(window), wall, access(200), false)
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	other := keyOf(client, "GET /other HTTP/1.1")
+	j.access("pod", other, t0.Add(window), wall, access(200), false)
 	assert.Empty(t, s.got, "exactly Window old still waits")
-	j.Access("other-pod", other, t0.Add(10*window), wall, access(200), false)
+	j.access("other-pod", other, t0.Add(10*window), wall, access(200), false)
 	assert.Empty(t, s.got, "another source's clock does not expire this one's errors")
-	j.Access("pod", other, t0.Add(window+time.Second), wall, access(200), false)
+	j.access("pod", other, t0.Add(window+time.Second), wall, access(200), false)
 	require.Len(t, s.got, 1)
 	assert.Nil(t, s.got[0].Access)
 	assert.Equal(t, t0, s.got[0].Time)
 	assert.Equal(t, "pod", s.got[0].Source)
 	assert.EqualValues(t, 1, j.Stats().Unmatched)
-	assert.False(t, j.AnyErrorWaiting())
+	assert.False(t, j.anyErrorWaiting())
 
 	// An event clock that goes backwards changes nothing.
-	j.Error("pod", key, t0.Add(window+time.Second), wall, refused("10.1.0.1:80"))
-	j.Access("pod", other, t0, wall, access(200), false)
+	j.failure("pod", key, t0.Add(window+time.Second), wall, refused("10.1.0.1:80"))
+	j.access("pod", other, t0, wall, access(200), false)
 	assert.Len(t, s.got, 1)
 }
 
 func TestHoldByEventTime(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
-	other := Key(client, "GET /other HTTP/1.1")
-	j.Access("pod", other, t0.Add(hold), wall, access(200), false)
+	j.access("pod", key, t0, wall, access(502, "10.1.0.1:80"), true)
+	other := keyOf(client, "GET /other HTTP/1.1")
+	j.access("pod", other, t0.Add(hold), wall, access(200), false)
 	assert.Empty(t, s.got)
-	j.Access("pod", other, t0.Add(hold+time.Millisecond), wall, access(200), false)
+	j.access("pod", other, t0.Add(hold+time.Millisecond), wall, access(200), false)
 	require.Len(t, s.got, 1)
 	assert.Equal(t, 502, s.got[0].Access.Status)
 	assert.Empty(t, s.got[0].Errors)
@@ -214,8 +214,8 @@ func TestHoldByEventTime(t *testing.T) {
 
 func TestTickByWallTime(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	j.Access("pod", Key(client, "GET /held HTTP/1.1"), t0, wall.Add(time.Second), access(504, "10.1.0.1:80"), true)
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	j.access("pod", keyOf(client, "GET /held HTTP/1.1"), t0, wall.Add(time.Second), access(504, "10.1.0.1:80"), true)
 
 	j.Tick(wall.Add(time.Second + hold))
 	assert.Empty(t, s.got)
@@ -232,25 +232,25 @@ func TestTickByWallTime(t *testing.T) {
 
 	// An idle source is forgotten and comes back cleanly.
 	j.Tick(wall.Add(10 * window))
-	j.Error("pod", key, t0, wall.Add(10*window), refused("10.1.0.1:80"))
-	assert.True(t, j.Access("pod", key, t0, wall.Add(10*window), access(502, "10.1.0.1:80"), true))
+	j.failure("pod", key, t0, wall.Add(10*window), refused("10.1.0.1:80"))
+	assert.True(t, j.access("pod", key, t0, wall.Add(10*window), access(502, "10.1.0.1:80"), true))
 	assert.Len(t, s.got, 3)
 }
 
 func TestMaxPendingReleasesOldest(t *testing.T) {
 	j, s := newJoiner(2)
-	j.Access("pod", Key(client, "GET /held HTTP/1.1"), t0, wall, access(502, "10.1.0.1:80"), true)
-	j.Error("other-pod", Key(client, "GET /a HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
+	j.access("pod", keyOf(client, "GET /held HTTP/1.1"), t0, wall, access(502, "10.1.0.1:80"), true)
+	j.failure("other-pod", keyOf(client, "GET /a HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
 	assert.Empty(t, s.got)
-	j.Error("pod", Key(client, "GET /b HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
+	j.failure("pod", keyOf(client, "GET /b HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
 	require.Len(t, s.got, 1)
 	assert.Equal(t, 502, s.got[0].Access.Status, "the oldest (held access line) went first")
-	j.Error("pod", Key(client, "GET /c HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
+	j.failure("pod", keyOf(client, "GET /c HTTP/1.1"), t0, wall, refused("10.1.0.1:80"))
 	require.Len(t, s.got, 2)
 	assert.Equal(t, "other-pod", s.got[1].Source, "then the oldest error, across sources")
 	assert.Equal(t, Stats{Pending: 2, Overflow: 2, Unmatched: 1}, j.Stats())
-	assert.True(t, j.Waiting("pod", Key(client, "GET /b HTTP/1.1")))
-	assert.False(t, j.Waiting("other-pod", Key(client, "GET /a HTTP/1.1")))
+	assert.True(t, j.waiting("pod", keyOf(client, "GET /b HTTP/1.1")))
+	assert.False(t, j.waiting("other-pod", keyOf(client, "GET /a HTTP/1.1")))
 }
 
 func TestFlush(t *testing.T) {
@@ -259,10 +259,10 @@ func TestFlush(t *testing.T) {
 	cut.Request, cut.Truncated = "GET /cut", true
 	first, last := refused("10.1.0.1:80"), refused("10.1.0.1:80")
 	first.Message, last.Message = "first", "last"
-	j.Error("a", Key(client, "GET /1 HTTP/1.1"), t0, wall, first)
-	j.Access("b", key, t0, wall, access(503), true)
-	j.Error("b", Key(client, cut.Request), t0, wall, cut)
-	j.Error("a", Key(client, "GET /2 HTTP/1.1"), t0, wall, last)
+	j.failure("a", keyOf(client, "GET /1 HTTP/1.1"), t0, wall, first)
+	j.access("b", key, t0, wall, access(503), true)
+	j.failure("b", keyOf(client, cut.Request), t0, wall, cut)
+	j.failure("a", keyOf(client, "GET /2 HTTP/1.1"), t0, wall, last)
 	j.Flush()
 	require.Len(t, s.got, 4)
 	assert.Equal(t, "first", s.got[0].Errors[0].Message, "arrival order")
@@ -270,7 +270,7 @@ func TestFlush(t *testing.T) {
 	assert.True(t, s.got[2].Errors[0].Truncated)
 	assert.Equal(t, "last", s.got[3].Errors[0].Message)
 	assert.Equal(t, Stats{Unmatched: 3}, j.Stats())
-	assert.False(t, j.AnyErrorWaiting())
+	assert.False(t, j.anyErrorWaiting())
 	j.Flush()
 	assert.Len(t, s.got, 4)
 }
@@ -304,13 +304,15 @@ func TestCompatible(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, Compatible(&tt.e, tt.a, tt.n))
+			assert.Equal(t, tt.want, compatible(&tt.e, tt.a, tt.n))
 		})
 	}
 }
 
-func TestKey(t *testing.T) {
-	assert.Equal(t, "10.0.0.1\x00GET / HTTP/1.1", string(Key("10.0.0.1", "GET / HTTP/1.1")))
+// keyOf builds the key the nginx parser gives both an error line and its
+// access line: the client and the request line.
+func keyOf(client, request string) []byte {
+	return []byte(client + "\x00" + request)
 }
 
 // The runtime reads stdout and stderr through separate pipes: a retried
@@ -318,9 +320,9 @@ func TestKey(t *testing.T) {
 // Seen in the bench fixture (shop-tax-8080, "502, 502").
 func TestAccessBetweenRetryErrors(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, refused("10.1.0.2:80"))
-	assert.True(t, j.Access("pod", key, t0, wall, access(502, "10.1.0.2:80", "10.1.0.1:80"), true))
-	assert.True(t, j.AttachToHeld("pod", key, refused("10.1.0.1:80")), "the second attempt's error finds its access line")
+	j.failure("pod", key, t0, wall, refused("10.1.0.2:80"))
+	assert.True(t, j.access("pod", key, t0, wall, access(502, "10.1.0.2:80", "10.1.0.1:80"), true))
+	assert.True(t, j.attachToHeld("pod", key, refused("10.1.0.1:80")), "the second attempt's error finds its access line")
 	j.Flush()
 	require.Len(t, s.got, 1)
 	assert.Equal(t, []string{"http://10.1.0.2:80/api/orders/1", "http://10.1.0.1:80/api/orders/1"}, upstreams(s.got[0]))
@@ -331,9 +333,9 @@ func TestAccessBetweenRetryErrors(t *testing.T) {
 // at once instead of waiting for Hold.
 func TestAllAttemptsExplainedEmitAtOnce(t *testing.T) {
 	j, s := newJoiner(100)
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	j.Error("pod", key, t0, wall, refused("10.1.0.2:80"))
-	j.Access("pod", key, t0, wall, access(502, "10.1.0.1:80", "10.1.0.2:80"), true)
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	j.failure("pod", key, t0, wall, refused("10.1.0.2:80"))
+	j.access("pod", key, t0, wall, access(502, "10.1.0.1:80", "10.1.0.2:80"), true)
 	assert.Len(t, s.got, 1)
 }
 
@@ -341,7 +343,7 @@ func TestAllAttemptsExplainedEmitAtOnce(t *testing.T) {
 // not allocate.
 func TestWaitingDoesNotAllocate(t *testing.T) {
 	j, _ := newJoiner(100)
-	j.Error("pod", key, t0, wall, refused("10.1.0.1:80"))
-	other := Key(client, "GET /api/some/other/path/that/is/long HTTP/1.1")
-	assert.Zero(t, testing.AllocsPerRun(100, func() { j.Waiting("ingress-nginx/ingress-nginx-controller-7d9f8b6c5d-x2x4z", other) }))
+	j.failure("pod", key, t0, wall, refused("10.1.0.1:80"))
+	other := keyOf(client, "GET /api/some/other/path/that/is/long HTTP/1.1")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { j.waiting("ingress-nginx/ingress-nginx-controller-7d9f8b6c5d-x2x4z", other) }))
 }

@@ -1,4 +1,4 @@
-package ingest
+package join
 
 import "hash/maphash"
 
@@ -8,11 +8,11 @@ import "hash/maphash"
 // per file, and keeps the scan an error line pays short.
 const recentSize = 1024
 
-// recent remembers the latest access lines the pre-filter dropped. An error
-// line that lost the stdout/stderr race (it reached the log after its access
-// line) finds its request here instead of being emitted alone. It belongs to
-// one file's Source and, like it, is used by one goroutine at a time: it
-// takes no lock on the hot path.
+// recent remembers the latest Candidates nobody claimed (request lines the
+// pre-filter dropped). A failure line that lost the stdout/stderr race (it
+// reached the log after its request line) finds its request here instead
+// of being emitted alone. It belongs to one file's Stream and, like it, is
+// used by one goroutine at a time: it takes no lock on the hot path.
 type recent struct {
 	seed maphash.Seed
 	ents [recentSize]recentEntry
@@ -39,9 +39,9 @@ func (r *recent) add(key, msg, time []byte, offset int64) {
 }
 
 // take finds the newest unused line whose key hashes like key and for which
-// verify (given the line) confirms the match; the line is marked used and
-// copies of it and its time are returned.
-func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bool) (msg, time []byte, ok bool) {
+// verify (given the line) confirms the match, and marks it used. verify
+// must copy what it keeps: the buffers are reused.
+func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bool) bool {
 	h := maphash.Bytes(r.seed, key)
 	for i := 1; i <= recentSize; i++ {
 		e := &r.ents[(r.next-i+recentSize)%recentSize]
@@ -50,8 +50,8 @@ func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bo
 		}
 		if verify(e.msg, e.time, e.offset) {
 			e.used = true
-			return append([]byte(nil), e.msg...), append([]byte(nil), e.time...), true
+			return true
 		}
 	}
-	return nil, nil, false
+	return false
 }

@@ -225,7 +225,16 @@ func (f *Format) AppendJoinKey(dst []byte, l *Fields) []byte {
 // Access builds the request the line describes. Call it only on kept lines:
 // it allocates.
 func (f *Format) Access(l *Fields) event.Access {
-	a := event.Access{
+	var a event.Access
+	f.fill(&a, l)
+	return a
+}
+
+// fill writes the request the line describes into a, reusing a's Attempts
+// and Extra buffers.
+func (f *Format) fill(a *event.Access, l *Fields) {
+	attempts, extra := a.Attempts[:0], a.Extra[:0]
+	*a = event.Access{
 		Client:          f.str(l, fRemoteAddr),
 		RemoteUser:      f.str(l, fRemoteUser),
 		Referer:         f.str(l, fReferer),
@@ -264,16 +273,16 @@ func (f *Format) Access(l *Fields) event.Access {
 	if p := f.str(l, fProtocol); a.Protocol == "" && p != "" {
 		a.Protocol = event.ProtocolVersion(p)
 	}
-	a.Attempts = attempts(l)
+	a.Attempts = appendAttempts(attempts, l)
 	for k, x := range f.extras {
 		if k < len(l.extras) {
 			sp := l.extras[k]
 			if v := f.unescape(l.line[sp.start:sp.end]); v != "" {
-				a.Extra = append(a.Extra, [2]string{x.attr, v})
+				extra = append(extra, [2]string{x.attr, v})
 			}
 		}
 	}
-	return a
+	a.Extra = extra
 }
 
 // str returns a field unescaped, with nginx's "-" for "no value" as "".
@@ -340,17 +349,19 @@ func parseLogTime(l *Fields) time.Time {
 	return time.Time{}
 }
 
-func attempts(l *Fields) []event.Attempt {
+// appendAttempts appends one Attempt per upstream address to dst.
+func appendAttempts(dst []event.Attempt, l *Fields) []event.Attempt {
 	addrs := l.get(fUpstreamAddr)
 	if len(addrs) == 0 || (len(addrs) == 1 && addrs[0] == '-') {
-		return nil
+		return dst
 	}
-	var out []event.Attempt
+	start := len(dst)
 	for v := addrs; len(v) > 0; {
 		var item []byte
 		item, v = nextItem(v)
-		out = append(out, event.Attempt{Addr: string(item), Status: "-", ResponseTime: -1, ResponseLength: -1})
+		dst = append(dst, event.Attempt{Addr: string(item), Status: "-", ResponseTime: -1, ResponseLength: -1})
 	}
+	out := dst[start:]
 	i := 0
 	for v := l.get(fUpstreamStatus); len(v) > 0 && i < len(out); i++ {
 		var item []byte
@@ -369,5 +380,5 @@ func attempts(l *Fields) []event.Attempt {
 		item, v = nextItem(v)
 		out[i].ResponseLength = parseInt(item)
 	}
-	return out
+	return dst
 }

@@ -2,7 +2,7 @@ package nginx
 
 import (
 	"go/ast"
-	"go/parser"
+	goparser "go/parser"
 	"go/token"
 	"strconv"
 	"strings"
@@ -79,7 +79,7 @@ func TestClassifyLibcAgnostic(t *testing.T) {
 // TestClassifyCoversSchema reads the Err* constants from the schema source,
 // so a kind added there without a classifier case fails here.
 func TestClassifyCoversSchema(t *testing.T) {
-	file, err := parser.ParseFile(token.NewFileSet(), "../../../../internal/schema/schema.go", nil, 0)
+	file, err := goparser.ParseFile(token.NewFileSet(), "../../../../internal/schema/schema.go", nil, 0)
 	require.NoError(t, err)
 	// The kinds are the const block that declares ErrOther.
 	var kinds []string

@@ -1,5 +1,7 @@
 // Package nginx parses nginx access and error logs as ingress-nginx (and any
-// nginx with a custom log_format) writes them.
+// nginx with a custom log_format) writes them. It is one gateway like the
+// others: parser.go reads a file's lines for the join, profile.go holds one
+// gateway.Profile per nginx-based controller.
 package nginx
 
 import (

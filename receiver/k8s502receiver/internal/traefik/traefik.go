@@ -14,13 +14,19 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 )
 
-// DefaultInclude is where the official Helm chart's pods log: release
-// "traefik" (also k3s's bundled one) names the pods traefik-<hash>-<id> and
-// the container after the release.
-var DefaultInclude = []string{"/var/log/pods/*_traefik-*/traefik/*.log"}
+// Profile is Traefik as the receiver's format option selects it. Its pods
+// are where the official Helm chart's release "traefik" (also k3s's bundled
+// one) puts them: traefik-<hash>-<id>, the container named after the
+// release. There is no format string to default: both formats are detected.
+var Profile = gateway.Profile{
+	Name:           schema.GatewayTraefik,
+	DefaultInclude: []string{"/var/log/pods/*_traefik-*/traefik/*.log"},
+	Compile:        gateway.Compiler(Compile),
+}
 
 // Format is the compiled log format. Traefik's formats are fixed, so there
 // is nothing to compile; the type exists so every gateway is wired alike.
@@ -99,7 +105,7 @@ func (p *parser) Parse(msg []byte, _ bool, watched func(int) bool, out *gateway.
 // line cannot know whether its error line will name one (EOF, TLS and
 // malformed-response errors do not). The peer still keeps requests apart:
 // the error's Upstream is the peer and the joiner only pairs it with an
-// access line whose attempt has that address (join.Compatible). Access lines
+// access line whose attempt has that address (the join checks it). Access lines
 // whose status came from the application get no key at all (see judge), so
 // an app's own 502 never takes a proxy error line.
 func appendJoinKey(dst []byte, status int) []byte {
