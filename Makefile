@@ -178,7 +178,7 @@ chaos-short:
 # built collector; every record must get its original's cause, none unjudged.
 .PHONY: storm
 storm: build
-	K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags storm -count=1 -v -run TestStorm ./test/storm/
+	K8S502_REQUIRE_BUILD=1 K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) $(GO) test -tags storm -count=1 -v -run TestStorm ./test/storm/
 
 # The replay command (cmd/k8s502-replay) runs the collector on the bundled real log against the
 # bundled cluster snapshot and prints the incidents; RECORDS=1 prints every request record too.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -94,27 +95,7 @@ func rejectsProcessorStorage(err error) bool {
 // binary skips the suite unless K8S502_REQUIRE_BUILD=1 (make chaos).
 func collectorBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("K8S502_OTELCOL_BIN")
-	if bin == "" {
-		bin = filepath.Join(repoRoot(t), "_build", "otelcol-k8s502")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("K8S502_REQUIRE_BUILD") == "1" {
-			t.Fatalf("collector: %v (make build, or set K8S502_OTELCOL_BIN)", err)
-		}
-		t.Skipf("collector: %v (make build, or set K8S502_OTELCOL_BIN)", err)
-	}
-	return bin
-}
-
-// repoRoot is the module root: go test runs in test/chaos.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
+	return testproc.Collector(t, "K8S502_REQUIRE_BUILD")
 }
 
 // shippedConfig is config.yaml of the ConfigMap that the one object of kind
@@ -125,7 +106,7 @@ func shippedConfig(t *testing.T, file, kind string) map[string]any {
 	t.Helper()
 	dir := os.Getenv("K8S502_CHAOS_MANIFESTS")
 	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "examples", "kubernetes")
+		dir = filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes")
 	}
 	path := filepath.Join(dir, file)
 	b, err := os.ReadFile(path)
@@ -233,7 +214,7 @@ func profileEnv(t *testing.T) []string {
 	t.Helper()
 	dir := os.Getenv("K8S502_CHAOS_MANIFESTS")
 	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "examples", "kubernetes")
+		dir = filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes")
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "profile.yaml"))
 	if errors.Is(err, os.ErrNotExist) {

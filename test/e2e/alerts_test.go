@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
@@ -32,7 +32,7 @@ type alertRule struct {
 
 func loadAlertRules(t *testing.T) map[string]alertRule {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testcluster.RepoRoot(t), "examples", "alerts", "logsql-rules.yaml"))
+	b, err := os.ReadFile(filepath.Join(testproc.RepoRoot(t), "examples", "alerts", "logsql-rules.yaml"))
 	require.NoError(t, err)
 	var f struct {
 		Groups []struct {

@@ -60,7 +60,7 @@ service:
 func TestDemoLogToVictoriaLogs(t *testing.T) {
 	c := testcluster.Start(t)
 	c.GrantCollector(t, testcluster.CollectorRules(t))
-	snapshot := filepath.Join(testcluster.RepoRoot(t), "examples", "demo", "cluster-snapshot.yaml")
+	snapshot := filepath.Join(testproc.RepoRoot(t), "examples", "demo", "cluster-snapshot.yaml")
 	vl := runDemo(t, c, fmt.Sprintf("    cluster_snapshot: %q", snapshot))
 
 	ctx := t.Context()
@@ -82,7 +82,7 @@ func TestDemoLogToVictoriaLogs(t *testing.T) {
 func TestDemoLogLiveCluster(t *testing.T) {
 	c := testcluster.Start(t)
 	c.GrantCollector(t, testcluster.CollectorRules(t))
-	created := applySnapshot(t, c.Admin, filepath.Join(testcluster.RepoRoot(t), "examples", "demo", "cluster-snapshot.yaml"))
+	created := applySnapshot(t, c.Admin, filepath.Join(testproc.RepoRoot(t), "examples", "demo", "cluster-snapshot.yaml"))
 	t.Logf("from the snapshot: %v", created)
 	vl := runDemo(t, c, "")
 
@@ -101,7 +101,7 @@ func runDemo(t *testing.T, c *testcluster.Cluster, extra string) *testvlogs.Serv
 	t.Helper()
 	bin := collectorBinary(t)
 	vl := testvlogs.Start(t)
-	root := testcluster.RepoRoot(t)
+	root := testproc.RepoRoot(t)
 	logs := t.TempDir()
 	require.NoError(t, os.CopyFS(logs, os.DirFS(filepath.Join(root, "examples", "demo", "var", "log", "pods"))))
 	startCollector(t, c, bin, fmt.Sprintf(collectorConfig,
@@ -140,17 +140,7 @@ func byCause(t *testing.T, vl *testvlogs.Server) map[string]string {
 
 func collectorBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("K8S502_OTELCOL_BIN")
-	if bin == "" {
-		bin = filepath.Join(testcluster.RepoRoot(t), "_build", "otelcol-k8s502")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("K8S502_REQUIRE_E2E") == "1" {
-			t.Fatalf("collector: %v (make build, or set K8S502_OTELCOL_BIN)", err)
-		}
-		t.Skipf("collector: %v (make build, or set K8S502_OTELCOL_BIN)", err)
-	}
-	return bin
+	return testproc.Collector(t, "K8S502_REQUIRE_E2E")
 }
 
 // count runs `<filter> | stats count() n` and returns n.

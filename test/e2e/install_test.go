@@ -34,7 +34,7 @@ import (
 // this machine) it fails naming the pattern.
 func TestInstallThreeGateways(t *testing.T) {
 	bin := collectorBinary(t)
-	root := testcluster.RepoRoot(t)
+	root := testproc.RepoRoot(t)
 	captures := map[string]string{
 		"ingress-nginx": filepath.Join(root, "examples", "demo"),
 		"haproxy":       filepath.Join(root, "receiver", "k8s502receiver", "testdata", "haproxy", "haproxytech"),

@@ -23,6 +23,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // yamlObjects decodes the Kubernetes objects of a YAML file; documents without
@@ -90,7 +91,7 @@ func TestMonitoringManifests(t *testing.T) {
 	}
 
 	var objs []*unstructured.Unstructured
-	root := testcluster.RepoRoot(t)
+	root := testproc.RepoRoot(t)
 	monitoring, err := filepath.Glob(filepath.Join(root, "examples", "kubernetes", "monitoring", "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, monitoring)

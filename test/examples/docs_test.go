@@ -54,6 +54,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -328,7 +329,7 @@ func classifySnippet(file string, docs [][]byte) (string, []map[string]any) {
 }
 
 func TestDocSnippets(t *testing.T) {
-	root := repoRoot(t)
+	root := testproc.RepoRoot(t)
 	blocks, _ := docSnippets(t, root, true)
 	counts := map[string]int{}
 	var others, skipped []string
@@ -1030,7 +1031,7 @@ func (cc commandChecker) check(t *testing.T, c repoCommand) {
 }
 
 func TestDocCommands(t *testing.T) {
-	root := repoRoot(t)
+	root := testproc.RepoRoot(t)
 	blocks, inline := docSnippets(t, root, false)
 	entries, err := os.ReadDir(root)
 	if err != nil {

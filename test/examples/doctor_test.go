@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -68,7 +69,7 @@ func TestDoctorInitContainers(t *testing.T) {
 		})
 	}
 
-	dockerfile, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
+	dockerfile, err := os.ReadFile(filepath.Join(testproc.RepoRoot(t), "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -26,22 +27,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// repoRoot is the module root: go test runs in this package's directory, two levels down.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found from %s: %v", root, err)
-	}
-	return root
-}
-
 func examplePath(t *testing.T, parts ...string) string {
 	t.Helper()
-	return filepath.Join(append([]string{repoRoot(t), "examples"}, parts...)...)
+	return filepath.Join(append([]string{testproc.RepoRoot(t), "examples"}, parts...)...)
 }
 
 // yamlDocs reads a multi-document YAML file and returns each non-empty document as JSON.
@@ -146,17 +134,7 @@ func envRefs(config string) []string {
 // Without it the test is skipped, unless K8S502_REQUIRE_BUILD=1 (CI, after make build).
 func collectorBinary(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("K8S502_OTELCOL_BIN")
-	if path == "" {
-		path = filepath.Join(repoRoot(t), "_build", "otelcol-k8s502")
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("K8S502_REQUIRE_BUILD") == "1" {
-			t.Fatalf("collector binary: %v (run `make build` first)", err)
-		}
-		t.Skipf("collector binary not built (%v); run `make build`, or set K8S502_REQUIRE_BUILD=1 to fail instead", err)
-	}
-	return path
+	return testproc.Collector(t, "K8S502_REQUIRE_BUILD")
 }
 
 // validateConfig runs `otelcol-k8s502 validate` on the config files (merged in order, as

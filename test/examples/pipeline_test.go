@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"github.com/prometheus/otlptranslator"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -106,7 +107,7 @@ func componentMetrics(t *testing.T) map[string]string {
 	t.Helper()
 	var files []string
 	for _, kind := range []string{"receiver", "processor", "connector"} {
-		f, err := filepath.Glob(filepath.Join(repoRoot(t), kind, "*", "metadata.yaml"))
+		f, err := filepath.Glob(filepath.Join(testproc.RepoRoot(t), kind, "*", "metadata.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}

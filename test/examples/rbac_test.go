@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -52,7 +53,7 @@ var typedClient = regexp.MustCompile(`^[A-Z][a-z]+V[0-9]+`)
 // form f.<Group>().<Version>().<Resource>().Informer() (or .Lister()).
 func processorInformers(t *testing.T) []string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "processor", "correlate502processor", "internal", "kube")
+	dir := filepath.Join(testproc.RepoRoot(t), "processor", "correlate502processor", "internal", "kube")
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"sigs.k8s.io/yaml"
 )
 
@@ -73,7 +74,7 @@ service:
 
 func TestExampleConfigsValidate(t *testing.T) {
 	bin := collectorBinary(t)
-	root := repoRoot(t)
+	root := testproc.RepoRoot(t)
 
 	helmConfig := func(t *testing.T, name string) string {
 		data, err := yaml.Marshal(chartConfig(t, loadValues(t, name)))

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,16 +50,7 @@ func detail() string {
 
 func collectorBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("K8S502_OTELCOL_BIN")
-	if bin == "" {
-		bin = "../../_build/otelcol-k8s502"
-	}
-	abs, err := filepath.Abs(bin)
-	require.NoError(t, err)
-	if _, err := os.Stat(abs); err != nil {
-		t.Fatalf("collector binary %s: %v (run make build)", abs, err)
-	}
-	return abs
+	return testproc.Collector(t, "K8S502_REQUIRE_BUILD")
 }
 
 // writeStorm writes the demo log n times into a pod log under root: copy r

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -23,7 +24,7 @@ import (
 // file order, namespaces first (as `kubectl apply -f` needs them).
 func ExampleObjects(t testing.TB) []*unstructured.Unstructured {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(RepoRoot(t), "examples", "kubernetes", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("examples/kubernetes/*.yaml: %v (%d files)", err, len(files))
 	}

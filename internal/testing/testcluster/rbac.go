@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,7 +38,7 @@ var FallbackRules = []rbacv1.PolicyRule{
 // FallbackRules while that file does not exist.
 func CollectorRules(t testing.TB, names ...string) []rbacv1.PolicyRule {
 	t.Helper()
-	path := filepath.Join(RepoRoot(t), "examples", "kubernetes", "rbac.yaml")
+	path := filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes", "rbac.yaml")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		t.Logf("%s not found: using testcluster.FallbackRules", path)
@@ -103,26 +104,5 @@ func (c *Cluster) GrantCollector(t testing.TB, rules []rbacv1.PolicyRule) {
 	}
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// RepoRoot is the directory of the module github.com/k8s502/otelcol-k8s502,
-// found upwards from the working directory.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			bytes.Contains(b, []byte("module github.com/k8s502/otelcol-k8s502\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("module github.com/k8s502/otelcol-k8s502 not found above the working directory")
-		}
-		dir = parent
 	}
 }

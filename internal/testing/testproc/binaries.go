@@ -115,3 +115,47 @@ func versionLess(a, b string) bool {
 }
 
 func notDigit(r rune) bool { return r < '0' || r > '9' }
+
+// RepoRoot is the directory of the module github.com/k8s502/otelcol-k8s502,
+// found upwards from the working directory (go test runs in the package's).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			strings.Contains(string(b), "module github.com/k8s502/otelcol-k8s502\n") {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("module github.com/k8s502/otelcol-k8s502 not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Collector is the built collector: $K8S502_OTELCOL_BIN, else
+// _build/otelcol-k8s502 under the module root (make build). When it is
+// missing the test is skipped, unless the environment variable requireEnv
+// is "1" (set in CI and by the make targets), which fails it.
+func Collector(t testing.TB, requireEnv string) string {
+	t.Helper()
+	bin := os.Getenv("K8S502_OTELCOL_BIN")
+	if bin == "" {
+		bin = filepath.Join(RepoRoot(t), "_build", "otelcol-k8s502")
+	}
+	abs, err := filepath.Abs(bin)
+	if err == nil {
+		_, err = os.Stat(abs)
+	}
+	if err != nil {
+		if os.Getenv(requireEnv) == "1" {
+			t.Fatalf("collector: %v (run make build, or set K8S502_OTELCOL_BIN)", err)
+		}
+		t.Skipf("collector: %v (run make build, or set K8S502_OTELCOL_BIN; %s=1 fails instead)", err, requireEnv)
+	}
+	return abs
+}
