@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/otlpexporter"
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
@@ -19,6 +18,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/k8s502/otelcol-k8s502/internal/nop"
 )
 
 // DoctorAttribute marks the test record; a backend query or a filter can
@@ -80,7 +81,7 @@ func send(ctx context.Context, f exporter.Factory, id component.ID, cfg componen
 	core, logs := observer.New(zapcore.WarnLevel)
 	set := exporter.Settings{
 		ID:                id,
-		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
+		TelemetrySettings: nop.Telemetry(),
 		BuildInfo:         component.BuildInfo{Command: "k8s502-doctor", Description: "k8s502 pre-flight check"},
 	}
 	set.Logger = zap.New(core)
@@ -90,7 +91,7 @@ func send(ctx context.Context, f exporter.Factory, id component.ID, cfg componen
 	if err != nil {
 		return Result{Fail, name, fmt.Sprintf("cannot build the exporter: %v", err)}
 	}
-	if err := exp.Start(ctx, componenttest.NewNopHost()); err != nil {
+	if err := exp.Start(ctx, nop.Host{}); err != nil {
 		return Result{Fail, name, fmt.Sprintf("cannot start the exporter: %v (the doctor loads no extensions, so an auth extension cannot be used)", err)}
 	}
 	start := time.Now()

@@ -12,8 +12,8 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer/matcher"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator/helper"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 
+	"github.com/k8s502/otelcol-k8s502/internal/nop"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/gateway"
 )
@@ -135,7 +135,7 @@ func (c *Config) Validate() error {
 		// fileconsumer owns the rules for the tailing options (glob syntax,
 		// encodings, sizes); building a manager that is never started is the
 		// only way to run them.
-		if _, err := c.fileConsumer().Build(componenttest.NewNopTelemetrySettings(), nopEmit); err != nil {
+		if _, err := c.fileConsumer().Build(nop.Telemetry(), nopEmit); err != nil {
 			errs = append(errs, err)
 		}
 	}
