@@ -297,20 +297,17 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 	if len(reqs) == 0 {
 		return nil
 	}
-	logs, outcomes, ids := r.build(reqs, now)
-	n := logs.LogRecordCount()
-	if n == 0 {
+	kept, ids := r.undelivered(reqs)
+	if len(kept) == 0 {
 		return nil // all of them were delivered before a restart
 	}
+	logs, outcomes := r.build(kept, now)
+	n := logs.LogRecordCount()
 	backoff := 10 * time.Millisecond
 	refusals := 0
 	for {
-		// Each try gets its own copy: a consumer that refuses may already
-		// have taken records out of what it was given.
-		try := plog.NewLogs()
-		logs.CopyTo(try)
 		obsCtx := r.obs.StartLogsOp(ctx)
-		err := r.next.ConsumeLogs(obsCtx, try)
+		err := r.next.ConsumeLogs(obsCtx, logs)
 		r.obs.EndLogsOp(obsCtx, r.cfg.Format, n, err)
 		if err == nil {
 			for o, c := range outcomes {
@@ -338,25 +335,41 @@ func (r *k8s502Receiver) send(ctx context.Context, now time.Time) error {
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, time.Second)
+		// A consumer that refuses may already have taken records out of
+		// what it was given: the next try gets them built afresh. Building
+		// only on refusal spares every accepted send a deep copy.
+		logs, _ = r.build(kept, now)
 	}
 }
 
 // build makes the records of reqs, leaving out those delivered before a
 // restart, and returns their identities. Callers hold sendMu.
-func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, map[string]int64, []string) {
-	logs := plog.NewLogs()
-	bySource := map[string]plog.LogRecordSlice{}
-	outcomes := map[string]int64{}
+// undelivered sets each request's record id and returns the requests whose
+// records were not delivered before a restart, with their ids.
+func (r *k8s502Receiver) undelivered(reqs []join.Request) ([]join.Request, []string) {
+	kept := reqs[:0:0]
 	ids := make([]string, 0, len(reqs))
 	for i := range reqs {
 		req := &reqs[i]
-		id := record.ID(req)
-		req.ID = id
-		if _, done := r.delivered.skip[id]; done {
+		req.ID = record.ID(req)
+		if _, done := r.delivered.skip[req.ID]; done {
 			r.tb.K8s502ReceiverRecordsRepeated.Add(context.Background(), 1)
 			continue
 		}
-		ids = append(ids, id)
+		kept = append(kept, *req)
+		ids = append(ids, req.ID)
+	}
+	return kept, ids
+}
+
+// build turns requests into records, one resource per log stream. It has no
+// side effects, so a refused send can build the same records again.
+func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, map[string]int64) {
+	logs := plog.NewLogs()
+	bySource := map[string]plog.LogRecordSlice{}
+	outcomes := map[string]int64{}
+	for i := range reqs {
+		req := &reqs[i]
 		lrs, ok := bySource[req.Source]
 		if !ok {
 			rl := logs.ResourceLogs().AppendEmpty()
@@ -368,7 +381,7 @@ func (r *k8s502Receiver) build(reqs []join.Request, now time.Time) (plog.Logs, m
 		}
 		outcomes[record.Fill(lrs.AppendEmpty(), req, now, r.options)]++
 	}
-	return logs, outcomes, ids
+	return logs, outcomes
 }
 
 func (r *k8s502Receiver) fillResource(rl plog.ResourceLogs, key string) {
