@@ -69,6 +69,7 @@ const (
 	GatewayHAProxy      = "haproxy"
 	GatewayTraefik      = "traefik"
 	GatewayEnvoy        = "envoy"
+	GatewayCilium       = "cilium"
 )
 
 // Values of k8s502.origin: who produced the status the client saw.

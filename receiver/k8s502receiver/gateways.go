@@ -22,6 +22,7 @@ var gateways = []gateway.Profile{
 	haproxy.Profile,
 	traefik.Profile,
 	envoy.Profile,
+	envoy.CiliumProfile,
 }
 
 func formatNames() string {

@@ -29,6 +29,10 @@ type gatewayFixture struct {
 
 var gatewayFixtures = []gatewayFixture{
 	{name: "f5-nginx-ingress", format: "f5-nginx-ingress", dir: "testdata/nginx-ingress-f5"},
+	// Real nginx in NGINX Gateway Fabric's and Kong's layouts
+	// (testdata/ngf/README.md, testdata/kong/README.md).
+	{name: "nginx-gateway-fabric", format: "nginx-gateway-fabric", dir: "testdata/ngf"},
+	{name: "kong", format: "kong", dir: "testdata/kong"},
 	{name: "haproxytech", format: "haproxy", dir: "testdata/haproxy/haproxytech"},
 	{name: "haproxy-ingress", format: "haproxy", dir: "testdata/haproxy/haproxy-ingress"},
 	{name: "traefik-common", format: "traefik", dir: "testdata/traefik/text"},

@@ -105,8 +105,11 @@ type UpstreamError struct {
 	Request  string // the request line; a prefix when Truncated
 	Upstream string // "http://10.0.0.1:8080/path" as logged; empty when none
 	Host     string
-	Raw      string // the whole line
-	Line     Line   // where Raw came from
+	// RequestID is the request's id when the proxy appends it to its error
+	// lines (Kong's `, request_id: "<kong_request_id>"`); empty otherwise.
+	RequestID string
+	Raw       string // the whole line
+	Line      Line   // where Raw came from
 
 	// Truncated is set when nginx cut the line at its error-string limit
 	// before the request context ended; Request is then only a prefix.

@@ -237,6 +237,11 @@ func compatible(e *event.UpstreamError, a *event.Access, n int) bool {
 	if a == nil {
 		return false
 	}
+	if e.RequestID != "" && a.RequestID != "" && e.RequestID != a.RequestID {
+		// Kong names the request on its error lines: two identical requests
+		// from one client at once are told apart by it.
+		return false
+	}
 	if a.UpstreamUnlogged {
 		// Nothing to check the error against: nginx logs one error line per
 		// failed attempt and tries at most every peer, so any number fits.

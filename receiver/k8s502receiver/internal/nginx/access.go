@@ -247,6 +247,9 @@ func (f *Format) fill(a *event.Access, l *Fields) {
 		RequestLength:   parseInt(l.get(fRequestLength)),
 		Duration:        parseFloat(l.get(fRequestTime)),
 	}
+	if a.UpstreamName == "" {
+		a.UpstreamName = proxyHostName(f.str(l, fProxyHost))
+	}
 	a.UpstreamUnlogged = !f.has[fUpstreamAddr]
 	if a.BodyBytes < 0 {
 		a.BodyBytes = parseInt(l.get(fBytesSent))
@@ -283,6 +286,19 @@ func (f *Format) fill(a *event.Access, l *Fields) {
 		}
 	}
 	a.Extra = extra
+}
+
+// proxyHostName reads $proxy_host as an upstream name. NGINX Gateway Fabric
+// proxies to upstream blocks named after the Service port
+// (proxy_pass http://<namespace>_<service>_<port>), so its $proxy_host
+// names the Service; ingress-nginx's and Kong's name their one balancer,
+// which names nothing.
+func proxyHostName(h string) string {
+	switch h {
+	case "upstream_balancer", "kong_upstream":
+		return ""
+	}
+	return h
 }
 
 // str returns a field unescaped, with nginx's "-" for "no value" as "".

@@ -88,11 +88,15 @@ func upstreamKind(kind string) bool {
 	return kind != schema.ErrOther
 }
 
-var contextKeys = []string{"client: ", "server: ", "request: ", "subrequest: ", "upstream: ", "host: ", "referrer: "}
+// contextKeys are the keys nginx writes after an error line's message, in
+// order, and Kong's request_id, which lua-kong-nginx-module appends after
+// them (lua_kong_error_log_request_id).
+var contextKeys = []string{"client: ", "server: ", "request: ", "subrequest: ", "upstream: ", "host: ", "referrer: ", "request_id: "}
 
 // parseContext reads `client: a, server: b, request: "…", upstream: "…",
-// host: "…", referrer: "…"`. nginx prints the request raw, so a quoted value
-// ends only at `", <known key>` or at the end of the line.
+// host: "…", referrer: "…"` and Kong's `, request_id: "…"`. nginx prints the
+// request raw, so a quoted value ends only at `", <known key>` or at the end
+// of the line.
 func parseContext(b []byte, e *event.UpstreamError) {
 	for len(b) > 0 {
 		key := ""
@@ -139,6 +143,8 @@ func parseContext(b []byte, e *event.UpstreamError) {
 			e.Upstream = string(val)
 		case "host: ":
 			e.Host = string(val)
+		case "request_id: ":
+			e.RequestID = string(val)
 		}
 	}
 }

@@ -16,6 +16,11 @@ import (
 // logs no upstream variables: the error log names the upstream.
 const F5NginxIngressFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"`
 
+// KongFormat is Kong Gateway's kong_log_format (kong/templates/nginx_kong.lua),
+// its proxy access log unless proxy_access_log names another: combined plus
+// the request id Kong also appends to its error lines.
+const KongFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" kong_request_id: "$kong_request_id"`
+
 // CombinedFormat is nginx's predefined "combined" format, what a plain
 // nginx logs when access_log names no format.
 const CombinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
@@ -54,6 +59,7 @@ const (
 	fUpstreamStatus
 	fReqID
 	fHost
+	fProxyHost
 	numFields
 )
 
@@ -88,6 +94,8 @@ var variables = map[string]field{
 	"req_id":                          fReqID,
 	"request_id":                      fReqID,
 	"http_x_request_id":               fReqID,
+	"kong_request_id":                 fReqID, // Kong's, 32 hex digits like $request_id
+	"proxy_host":                      fProxyHost,
 	"host":                            fHost,
 	"http_host":                       fHost,
 }

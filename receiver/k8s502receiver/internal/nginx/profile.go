@@ -26,6 +26,28 @@ var (
 		DefaultFormat:  F5NginxIngressFormat,
 		Compile:        compile,
 	}
+	// NGF is NGINX Gateway Fabric (nginx/nginx-gateway-fabric) 2.x: one
+	// data-plane Deployment per Gateway, in the Gateway's namespace, named
+	// <gateway>-<gatewayclass> (the chart's class is "nginx"), container
+	// nginx. Its nginx.conf sets no log_format unless NginxProxy
+	// spec.logging.accessLog.format does, so nginx logs combined: no
+	// upstream, the error log names it.
+	NGF = gateway.Profile{
+		Name:           schema.GatewayNGF,
+		DefaultInclude: []string{"/var/log/pods/*_*-nginx-*_*/nginx/*.log"},
+		DefaultFormat:  CombinedFormat,
+		Compile:        compile,
+	}
+	// Kong is Kong Gateway 3.x as its Helm charts run it: container proxy of
+	// kong-gateway-… (the kong/ingress chart) or <release>-kong-… (the
+	// kong/kong chart), in any namespace, logging kong_log_format on stdout
+	// and nginx's error log on stderr.
+	Kong = gateway.Profile{
+		Name:           schema.GatewayKong,
+		DefaultInclude: []string{"/var/log/pods/*_*-gateway-*_*/proxy/*.log", "/var/log/pods/*_*-kong-*_*/proxy/*.log"},
+		DefaultFormat:  KongFormat,
+		Compile:        compile,
+	}
 	// Plain is any nginx. It can run anywhere, so include must be given.
 	Plain = gateway.Profile{
 		Name:          schema.GatewayNginx,

@@ -147,7 +147,29 @@ func Outcome(a *event.Access, errs []event.UpstreamError, watched func(int) bool
 		// An earlier attempt failed without an HTTP status (connect error).
 		return schema.OutcomeRecovered
 	}
+	if a.UpstreamUnlogged && failedBeforeResponse(errs) {
+		// The access log names no attempts (NGF's combined, Kong's
+		// kong_log_format), but an attempt that never got a response cannot
+		// have produced the status the client saw: another one did.
+		return schema.OutcomeRecovered
+	}
 	return schema.OutcomeTruncated
+}
+
+// failedBeforeResponse reports whether an error line says an attempt failed
+// before the upstream answered anything: at the connection or the TLS
+// handshake.
+func failedBeforeResponse(errs []event.UpstreamError) bool {
+	for i := range errs {
+		switch errs[i].Kind {
+		case schema.ErrConnectRefused, schema.ErrConnectTimeout, schema.ErrHostUnreachable,
+			schema.ErrTLSHandshake, schema.ErrTLSCertificate:
+			if errs[i].Level >= event.LevelError {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func statusNum(s string) (int, bool) {
