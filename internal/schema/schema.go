@@ -69,6 +69,8 @@ const (
 	GatewayHAProxy      = "haproxy"
 	GatewayTraefik      = "traefik"
 	GatewayEnvoy        = "envoy"
+	GatewayNGF          = "nginx-gateway-fabric"
+	GatewayKong         = "kong"
 	GatewayCilium       = "cilium"
 )
 

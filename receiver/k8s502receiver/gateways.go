@@ -19,6 +19,8 @@ var gateways = []gateway.Profile{
 	nginx.IngressNginx,
 	nginx.F5NginxIngress,
 	nginx.Plain,
+	nginx.NGF,
+	nginx.Kong,
 	haproxy.Profile,
 	traefik.Profile,
 	envoy.Profile,

@@ -42,6 +42,9 @@ var gatewayFixtures = []gatewayFixture{
 	// Not a capture: lines built from Envoy's, Istio's, Envoy Gateway's and
 	// Contour's documented formats (testdata/envoy/README.md).
 	{name: "envoy-documented-formats", format: "envoy", dir: "testdata/envoy"},
+	// Not a capture: Cilium Gateway API lines rendered from
+	// CiliumGatewayClassConfig's default text format (testdata/cilium/README.md).
+	{name: "cilium-documented-format", format: "cilium", dir: "testdata/cilium"},
 }
 
 // TestGatewayGolden runs the receiver over each gateway's real CRI log from

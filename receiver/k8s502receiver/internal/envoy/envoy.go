@@ -1,5 +1,6 @@
 // Package envoy reads the access logs of Envoy-based gateways: Envoy Gateway,
-// Istio's ingress gateway and sidecars, and Contour. Envoy states who failed
+// Istio's ingress gateway and sidecars, and Contour (Profile), and Cilium
+// Gateway API (CiliumProfile, cilium.go). Envoy states who failed
 // and why on the access line itself (response flags, response code details,
 // transport failure reason), so unlike nginx there is no error log to join:
 // every failure is known the moment its line is read.

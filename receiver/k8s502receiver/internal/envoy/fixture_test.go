@@ -32,8 +32,8 @@ type label struct {
 	flags, details                    string
 }
 
-func readLabels(t *testing.T) []label {
-	f, err := os.Open(filepath.Join(fixtures, "labels.tsv"))
+func readLabels(t *testing.T, dir string) []label {
+	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []label
@@ -81,10 +81,8 @@ func readLines(t *testing.T, path string) [][]byte {
 }
 
 // runFile feeds one CRI file through the receiver's line path exactly as
-// the receiver wires a gateway parser.
-func runFile(t *testing.T, path string) (map[string]join.Request, *ingest.Ingest) {
-	f, err := Compile("")
-	require.NoError(t, err)
+// the receiver wires a gateway parser, reading it with format f.
+func runFile(t *testing.T, path string, f *Format) (map[string]join.Request, *ingest.Ingest) {
 	got := map[string]join.Request{}
 	j := join.New(join.Config{Window: time.Hour, Hold: time.Second, MaxPending: 100000}, func(r join.Request) {
 		require.NotNil(t, r.Access, "Envoy states failures inline: nothing is joined")
@@ -112,7 +110,7 @@ func dashEmpty(s string) string {
 }
 
 func TestFixtureCRI(t *testing.T) {
-	labels := readLabels(t)
+	labels := readLabels(t, fixtures)
 	byFile := map[string][]label{}
 	for _, l := range labels {
 		byFile[l.file] = append(byFile[l.file], l)
@@ -122,7 +120,7 @@ func TestFixtureCRI(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			paths, _ := filepath.Glob(filepath.Join(fixtures, "var/log/pods", pattern))
 			require.Len(t, paths, 1)
-			got, in := runFile(t, paths[0])
+			got, in := runFile(t, paths[0], mustCompile(t, ""))
 			emitted := 0
 			for _, l := range byFile[file] {
 				r, ok := got[l.requestID]

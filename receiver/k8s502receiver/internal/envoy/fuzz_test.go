@@ -13,6 +13,8 @@ import (
 // wrapper's first three fields removed; split lines stay split).
 func fixtureMessages(tb testing.TB) [][]byte {
 	paths, _ := filepath.Glob(filepath.Join(fixtures, "var/log/pods/*/*/0.log"))
+	cilium, _ := filepath.Glob(filepath.Join(ciliumFixtures, "var/log/pods/*/*/0.log"))
+	paths = append(paths, cilium...)
 	if len(paths) == 0 {
 		tb.Fatal("no fixture files")
 	}
@@ -32,10 +34,10 @@ func fixtureMessages(tb testing.TB) [][]byte {
 }
 
 var seedLines = []string{istioUF, istioTLS, istioUH, istioBodyCut, istioURXApp, istioSubset, istioInbound, istioBadStatus,
-	envoyDocsExample, envoyUF, egUF, egEscaped, contourJSON, istioJSONUH}
+	envoyDocsExample, envoyUF, egUF, egEscaped, contourJSON, istioJSONUH, ciliumURXUF, ciliumUH, ciliumBodyCut, ciliumOwnLog}
 
-// FuzzParse runs the auto-detecting parser, a custom text format and a JSON
-// template over arbitrary lines. Besides not panicking, a parser must not
+// FuzzParse runs the auto-detecting parser, Cilium's default, a custom text
+// format and a JSON template over arbitrary lines. Besides not panicking, a parser must not
 // change its input, must answer the same for the same line, and may only
 // keep an unwatched status when the line states a failure.
 func FuzzParse(f *testing.F) {
@@ -49,6 +51,7 @@ func FuzzParse(f *testing.F) {
 	}
 	formats := []*Format{
 		mustCompile(f, ""),
+		mustCompile(f, CiliumTextFormat),
 		mustCompile(f, `%START_TIME(%Y-%m-%d %H:%M:%S)% "%REQ(:PATH)%" %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_HOST% %UPSTREAM_CLUSTER%`),
 		mustCompile(f, `{"c":"%RESPONSE_CODE%","f":"%RESPONSE_FLAGS_LONG%","d":"%RESPONSE_CODE_DETAILS%","h":"%UPSTREAM_HOST%","u":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"}`),
 	}
@@ -92,6 +95,8 @@ func FuzzCompile(f *testing.F) {
 		f.Add(s, istioUF)
 	}
 	f.Add(EnvoyDefaultFormat, envoyDocsExample)
+	f.Add(CiliumTextFormat, ciliumBodyCut)
+	f.Add(`%RESPONSE_HEADER(X):3% %REQUEST_HEADER(:PATH)% %RESPONSE_CODE%`, `abc /x 503`)
 	f.Add(`{"code":"%RESPONSE_CODE%"}`, `{"code":503}`)
 	f.Fuzz(func(t *testing.T, format, line string) {
 		fm, err := Compile(format)

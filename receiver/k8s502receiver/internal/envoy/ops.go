@@ -44,9 +44,9 @@ func opField(cmd, arg string) field {
 	switch cmd {
 	case "START_TIME":
 		return fStartTime
-	case "REQ":
+	case "REQ", "REQUEST_HEADER": // the long names are aliases (Envoy 1.37; Cilium's default format uses them)
 		return headerField(arg)
-	case "RESP":
+	case "RESP", "RESPONSE_HEADER":
 		if strings.EqualFold(headerName(arg), "x-envoy-upstream-service-time") {
 			return fServiceTime
 		}

@@ -124,6 +124,12 @@ func (pr *parser) fill(line []byte, p *gateway.Parsed) {
 	host := strings.TrimPrefix(str(fUpstreamHost), "tcp://")
 
 	s := pr.signal(line)
+	if !v[fDetails].set && a.Status > 0 && a.Status < 500 && s.cause >= 0 && flags[s.cause].failure {
+		// Formats without details (Envoy's default, Cilium's): Envoy answers
+		// an upstream failure with 5xx, so a failure flag on a 200 is a
+		// response the upstream started and then broke.
+		s.startedResponse = true
+	}
 	if host != "" {
 		at := event.Attempt{Addr: host, Status: "-", ResponseTime: millis(v.raw(line, fServiceTime)), ResponseLength: -1}
 		if s.upstreamStatus(v[fDetails].set) && a.Status > 0 {

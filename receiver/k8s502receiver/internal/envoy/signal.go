@@ -15,6 +15,10 @@ type signal struct {
 	flags                                     flagSet
 	cause                                     int  // index into flags; -1 when nothing is stated
 	flagsLogged                               bool // the format has flags, even if this line's are "-"
+	// startedResponse: the format logs no details, and a failure flag came
+	// with a status Envoy never answers an upstream failure with (a 200):
+	// the upstream's status had already gone to the client.
+	startedResponse bool
 }
 
 func (pr *parser) signal(line []byte) signal {
@@ -46,7 +50,7 @@ func (s *signal) viaUpstream() bool { return string(s.details) == "via_upstream"
 // afterResponse is a reset once the upstream's status line had already
 // gone to the client: the status is the application's, the body is cut.
 func (s *signal) afterResponse() bool {
-	return bytes.HasPrefix(s.details, []byte("upstream_reset_after_response_started"))
+	return s.startedResponse || bytes.HasPrefix(s.details, []byte("upstream_reset_after_response_started"))
 }
 
 // upstreamStatus reports whether the final status came from the upstream.
@@ -140,6 +144,8 @@ func (s *signal) failure() (kind, msg string) {
 	case s.details != nil && s.flagsRaw != nil && !s.viaUpstream():
 		b.WriteString("; details ")
 		b.Write(s.details)
+	case s.startedResponse:
+		b.WriteString("; after the upstream's status had been sent")
 	}
 	tfr := s.transport
 	if tfr == nil {
