@@ -45,6 +45,15 @@ type failureCase struct {
 	// outcome of the case's records; "" is failed.
 	outcome string
 	podIP   string // "" is 127.0.0.1, where the captures' upstreams listened
+	// silent: the gateway answers this status itself, unlogged, for a
+	// Service without endpoints (NGF's 503 server, Kong's "failure to get a
+	// peer"), and its default log names neither the Service nor an address:
+	// whatever the cluster holds, the record is judged the app's answer at
+	// medium, never a confident no_endpoints.
+	silent bool
+	// cause overrides the case's cause (others).
+	cause   string
+	crashed bool // others: judged against crashCluster
 }
 
 func (fc failureCase) ip() string {
@@ -63,6 +72,9 @@ type gatewayCase struct {
 	crash       failureCase // the only pod behind the address died and restarted
 	noEndpoints failureCase // the Service's selector matches no pod
 	appError    failureCase // the app answered 5xx itself
+	// others are the capture's other failures, each judged against a
+	// healthy cluster (one Ready pod at the failing address) for its cause.
+	others []failureCase
 }
 
 var gatewayCases = []gatewayCase{
@@ -111,6 +123,35 @@ var gatewayCases = []gatewayCase{
 		golden:      "gateway-traefik-common.yaml",
 		crash:       failureCase{pathPrefix: "/api/catalog/", service: "catalog", port: 8080, target: 9021, minRecords: 10},
 		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, unnamed: true},
+	},
+	{
+		// NGINX Gateway Fabric (real nginx in NGF's layout): combined access
+		// lines, the peer only in the error log. Its 503 for a Service
+		// without endpoints is logged like the app's own.
+		gateway:     schema.GatewayNGF,
+		golden:      "gateway-nginx-gateway-fabric.yaml",
+		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 38147, podIP: "127.0.0.13", minRecords: 3},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, silent: true},
+		appError:    failureCase{pathPrefix: "/api/checkout/", service: "checkout", port: 8080, minRecords: 3, unnamed: true},
+		others: []failureCase{
+			{pathPrefix: "/api/reports/", service: "reports", port: 8080, target: 45291, podIP: "127.0.0.17", minRecords: 2, cause: schema.CauseUpstreamTimeout},
+			{pathPrefix: "/api/wallet/", service: "wallet", port: 8443, target: 40185, podIP: "127.0.0.20", minRecords: 2, cause: schema.CauseTLSHandshake},
+			{pathPrefix: "/api/profile/", service: "profile", port: 8443, target: 33753, podIP: "127.0.0.21", minRecords: 2, cause: schema.CauseTLSHandshake},
+		},
+	},
+	{
+		// Kong (real nginx in Kong's layout, its Lua emulated): six error
+		// lines per failed request (retries 5), all at one peer.
+		gateway:     schema.GatewayKong,
+		golden:      "gateway-kong.yaml",
+		crash:       failureCase{pathPrefix: "/api/inventory/", service: "inventory", port: 8080, target: 38341, podIP: "127.0.0.13", minRecords: 3},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 3, silent: true},
+		appError:    failureCase{pathPrefix: "/api/checkout/", service: "checkout", port: 8080, minRecords: 3, unnamed: true},
+		others: []failureCase{
+			{pathPrefix: "/api/search/", service: "search", port: 8080, target: 38341, podIP: "127.0.0.13", minRecords: 2, cause: schema.CausePodCrash, crashed: true},
+			{pathPrefix: "/api/reports/", service: "reports", port: 8080, target: 44549, podIP: "127.0.0.17", minRecords: 2, cause: schema.CauseUpstreamTimeout},
+			{pathPrefix: "/api/wallet/", service: "wallet", port: 8443, target: 37401, podIP: "127.0.0.11", minRecords: 2, cause: schema.CauseTLSHandshake},
+		},
 	},
 	// Envoy: no real capture (no binary can run here); the records come
 	// from lines built to Envoy's, Istio's, Envoy Gateway's and Contour's
@@ -165,6 +206,13 @@ func TestSameCauseAcrossGateways(t *testing.T) {
 			checkCase(t, gc, recs, gc.noEndpoints, schema.CauseNoEndpoints, noEndpointsCluster)
 			if gc.appError.service != "" {
 				checkCase(t, gc, recs, gc.appError, schema.CauseUpstreamAppError, healthyCluster)
+			}
+			for _, fc := range gc.others {
+				build := healthyCluster
+				if fc.crashed {
+					build = crashCluster
+				}
+				checkCase(t, gc, recs, fc, fc.cause, build)
 			}
 		})
 	}
@@ -228,11 +276,17 @@ func checkCase(t *testing.T, gc gatewayCase, recs []record, fc failureCase, caus
 		g, _ := r.lr.Attributes().Get(schema.Gateway)
 		require.Equal(t, gc.gateway, g.AsString())
 		res := diagnose.Diagnose(factsOf(r.res, r.lr), store, cfg)
+		if fc.silent {
+			assert.Equal(t, schema.CauseUpstreamAppError, res.Cause, "%s %s: evidence %q", gc.gateway, fc.pathPrefix, res.Evidence)
+			assert.Equal(t, schema.ConfidenceMedium, res.Confidence, "%s %s", gc.gateway, fc.pathPrefix)
+			assert.NotEmpty(t, res.Remediation)
+			continue
+		}
 		assert.Equal(t, cause, res.Cause, "%s %s: evidence %q, ruled out %q", gc.gateway, fc.pathPrefix, res.Evidence, res.RuledOut)
 		if !fc.unnamed {
 			assert.Equal(t, fc.service, res.Target.Service, "%s: target service", gc.gateway)
 		}
-		if cause == schema.CausePodCrash || cause == schema.CauseUpstreamAppError {
+		if (cause == schema.CausePodCrash || cause == schema.CauseUpstreamAppError) && !fc.unnamed {
 			assert.Equal(t, fc.service+"-0", res.Target.Pod, "%s: target pod", gc.gateway)
 		}
 		assert.NotEmpty(t, res.Remediation)

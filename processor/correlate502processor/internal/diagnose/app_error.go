@@ -31,6 +31,15 @@ func upstreamAppError(j *judge) bool {
 			j.ruleOut("%s was Ready at %s", j.podRef(), ts(j.f.Time))
 		}
 	}
+	if j.silent {
+		// The proxy answers this status the same way, unlogged, for a
+		// Service without endpoints: the line alone cannot say whose it is.
+		conf = schema.ConfidenceMedium
+		j.evidence("%s answers %d itself %s", j.gw.Words, j.f.Status, j.gw.Silent.How)
+		if j.svc == nil {
+			j.evidence("the record names no Service, so the cluster cannot tell whether it had ready endpoints then")
+		}
+	}
 	rem := "the application produced this status: read its logs around the request time"
 	if t.Pod == "" && j.f.Host != "" {
 		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, ts(j.f.Time))

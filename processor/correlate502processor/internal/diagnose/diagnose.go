@@ -104,6 +104,10 @@ type judge struct {
 	// sentinel is set when the gateway's own "no endpoints" address was
 	// the peer (gateways.Profile.Sentinels).
 	sentinel bool
+	// silent is set when the record can be the gateway's own answer for a
+	// Service without endpoints that it does not log
+	// (gateways.Profile.Silent): its status, no error line, no upstream.
+	silent bool
 
 	// See reconstruct.go.
 	watchedAt, watchedKnown bool

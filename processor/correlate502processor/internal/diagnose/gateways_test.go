@@ -217,21 +217,21 @@ func TestRemediationPlainNginx(t *testing.T) {
 // A gateway no profile describes is named by its own value, and its
 // remediations speak of the gateway's settings, never of another proxy's.
 func TestUnknownGateway(t *testing.T) {
-	kong := func(f *Facts) { f.Gateway = "kong" }
+	other := func(f *Facts) { f.Gateway = "pomerium" }
 	run(t, schema.ErrReadTimeout, msgReadTO, []testCase{{
-		name: "read timeout", facts: kong,
+		name: "read timeout", facts: other,
 		want: want{cause: schema.CauseUpstreamTimeout, remediation: []string{"raise the gateway's upstream response timeout for the Ingress routing to service shop/checkout"}, notRemediation: []string{"nginx"}},
 	}})
 	run(t, schema.ErrPrematureClose, "upstream prematurely closed connection while reading response header from upstream", []testCase{{
-		name: "keep-alive race", facts: kong,
+		name: "keep-alive race", facts: other,
 		want: want{cause: schema.CauseKeepaliveRace, remediation: []string{"the gateway's idle timeout for upstream connections"}, notRemediation: []string{"nginx"}},
 	}})
 	run(t, schema.ErrConnectRefused, msgRefused, []testCase{{
 		name: "its own name in evidence", facts: func(f *Facts) {
-			kong(f)
+			other(f)
 			f.FailureSignal = "UF"
 		},
 		setup: func(w *world) { w.pod(mkPod(podA, ipA, lastTerminated("OOMKilled", 137, 2, at(-5))), at(-5)) },
-		want:  want{cause: schema.CausePodCrash, evidence: []string{`kong stated the failure itself with its code "UF"`}},
+		want:  want{cause: schema.CausePodCrash, evidence: []string{`pomerium stated the failure itself with its code "UF"`}},
 	}})
 }

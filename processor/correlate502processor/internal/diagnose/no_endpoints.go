@@ -19,11 +19,19 @@ func noEndpoints(j *judge) bool {
 	// server) with a gateway status and no peer; F5 with its sentinel peer
 	// (the profile's Sentinels).
 	local := j.sentinel || (j.f.Origin != schema.OriginUpstream && len(j.f.Addresses) == 0 && j.f.ErrorUpstream == "")
+	if j.silent {
+		if j.svc == nil {
+			return false // nothing in the cluster to ask: app_error judged it
+		}
+		// NGF's and Kong's silent 503: only the Service's endpoints at the
+		// request's time can say it was theirs.
+		local = true
+	}
 	if j.svc == nil {
 		if j.sentinel {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh,
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
-				fmt.Sprintf("%s sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the 502 is its way of saying \"no endpoints\")", j.gw.Words, j.result.Target.Address, ts(j.f.Time)))
+				fmt.Sprintf("%s sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the %d is its way of saying \"no endpoints\")", j.gw.Words, j.result.Target.Address, ts(j.f.Time), j.f.Status))
 		}
 		if local && j.f.UpstreamName == "" {
 			// Traefik's "no available server" 503 names no service.
@@ -69,6 +77,9 @@ func noEndpoints(j *judge) bool {
 	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
 	if j.sentinel {
 		ev = append(ev, fmt.Sprintf("%s sent the request to %s, where it points the upstream of a Service without endpoints", j.gw.Words, j.result.Target.Address))
+	}
+	if j.silent {
+		ev = append(ev, fmt.Sprintf("%s answers %d itself %s", j.gw.Words, j.f.Status, j.gw.Silent.How))
 	}
 	// Only pods that existed at the request's time match; those deleted
 	// shortly before (a scale to zero) are worth naming.

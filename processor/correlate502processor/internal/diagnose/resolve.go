@@ -15,6 +15,9 @@ func (j *judge) resolve() {
 	t := &j.result.Target
 	addr := j.failedAddress()
 	t.Address = addr
+	if s := j.gw.Silent; s != nil && j.f.Status == s.Status && j.f.ErrorKind == "" && addr == "" {
+		j.silent = true
+	}
 	host, portStr, err := net.SplitHostPort(addr)
 	if m, ok := j.upstreamService(host); ok {
 		j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}

@@ -47,11 +47,20 @@ func always(*judge) bool { return true }
 func rateLimitApplies(j *judge) bool { return j.f.ErrorKind == schema.ErrRateLimited }
 
 // appAnswered: the app returned the status itself and the proxy logged no
-// error with it.
-func appAnswered(j *judge) bool { return j.f.Origin == schema.OriginUpstream && j.f.ErrorKind == "" }
+// error with it. Not when the peer was the proxy's own "no endpoints"
+// sentinel, nor when the proxy answers such a status silently for a
+// Service without endpoints and the Service is known: cluster state then
+// says which it was (no_endpoints, else the app at medium). A silent status
+// whose Service is unknown stays here, at medium at most.
+func appAnswered(j *judge) bool {
+	return j.f.Origin == schema.OriginUpstream && j.f.ErrorKind == "" && !j.sentinel && !(j.silent && j.svc != nil)
+}
 
-// notFromUpstream: the status is the proxy's, so the Service may have had
-// no endpoint to send the request to.
-func notFromUpstream(j *judge) bool { return j.f.Origin != schema.OriginUpstream }
+// notFromUpstream: the status is the proxy's, or may be (its sentinel, its
+// silent answer), so the Service may have had no endpoint to send the
+// request to.
+func notFromUpstream(j *judge) bool {
+	return j.f.Origin != schema.OriginUpstream || j.sentinel || j.silent
+}
 
 func fromUpstream(j *judge) bool { return j.f.Origin == schema.OriginUpstream }

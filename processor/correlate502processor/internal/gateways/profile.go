@@ -34,6 +34,12 @@ type Profile struct {
 	// Service has no endpoints; nothing listens there, so the request fails
 	// as if a pod had refused it.
 	Sentinels []string
+	// Silent is the status the proxy answers by itself for a Service without
+	// ready endpoints when that answer leaves no trace in its default log (no
+	// error line, no upstream): the line cannot be told from the
+	// application's own, and only cluster state can say which it was. Nil
+	// for proxies that log such an answer.
+	Silent *SilentAnswer
 	// Resolve returns the Service ports an upstream name can mean, the
 	// preferred first. peer is the host of the failed attempt as logged
 	// (an IP, or a name when the proxy logged no address). It may only ask
@@ -48,6 +54,14 @@ type Profile struct {
 	TLSFix          func(p TLSProblem, r Route) string
 	HeaderBufferFix func(r Route) string
 	KeepaliveFix    func(r Route) string
+}
+
+// SilentAnswer is a status a proxy gives for a Service without ready
+// endpoints without logging why.
+type SilentAnswer struct {
+	Status int
+	// How completes "<Words> answers <Status> itself ...".
+	How string
 }
 
 // Services is what resolvers may ask of the cluster state: generic lookups

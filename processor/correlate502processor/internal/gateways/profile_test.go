@@ -11,7 +11,7 @@ import (
 // Every gateway the receiver can name has its own profile, and every
 // profile is complete: a new one is checked here without a new test.
 func TestEveryGatewayHasAProfile(t *testing.T) {
-	for _, g := range []string{schema.GatewayIngressNginx, schema.GatewayNginx, schema.GatewayF5Nginx, schema.GatewayHAProxy, schema.GatewayTraefik, schema.GatewayEnvoy} {
+	for _, g := range []string{schema.GatewayIngressNginx, schema.GatewayNginx, schema.GatewayF5Nginx, schema.GatewayHAProxy, schema.GatewayTraefik, schema.GatewayEnvoy, schema.GatewayNGF, schema.GatewayKong} {
 		assert.Contains(t, profiles, g)
 	}
 	r := Route{Ingress: "the Ingress routing to service shop/cart", Namespace: "shop", Service: "cart", Address: "10.0.0.1:8080"}
@@ -38,9 +38,9 @@ func TestLookupEmptyIsIngressNginx(t *testing.T) {
 // A gateway no profile describes is named by its own value and its
 // settings generically, never with another proxy's.
 func TestLookupUnknown(t *testing.T) {
-	p := Lookup("kong")
-	assert.Equal(t, "kong", p.Name)
-	assert.Equal(t, "kong", p.Words)
+	p := Lookup("pomerium")
+	assert.Equal(t, "pomerium", p.Name)
+	assert.Equal(t, "pomerium", p.Words)
 	assert.False(t, p.NamesGroups)
 	assert.Empty(t, p.Sentinels)
 	assert.Nil(t, p.TLSFix)
