@@ -51,29 +51,6 @@ var ciliumScenarios = []ciliumScenario{
 		healthy: verdict{schema.CauseUpstreamAppError, schema.ConfidenceHigh}},
 }
 
-// ciliumCase is Cilium's row of the cross-gateway test: the same crashed
-// pod, Service without endpoints and app 502 give the same causes as behind
-// every other gateway. No cluster, no details: the Service comes from the
-// pod behind the address, and UH names neither.
-var ciliumCase = gatewayCase{
-	gateway: schema.GatewayCilium, golden: "gateway-cilium-documented-format.yaml", name: "cilium",
-	crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
-	noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 1, unnamed: true},
-	appError:    failureCase{pathPrefix: "/api/checkout/pay", service: "checkout", port: 8080, target: 8080, podIP: "10.244.3.14", minRecords: 1},
-}
-
-// TestSameCauseAcrossGatewaysCilium runs ciliumCase through
-// TestSameCauseAcrossGateways' checks (kept apart from gatewayCases while
-// that table is being reshaped; it belongs there).
-func TestSameCauseAcrossGatewaysCilium(t *testing.T) {
-	ld, err := golden.ReadLogs(filepath.Join(receiverGolden, ciliumCase.golden))
-	require.NoError(t, err)
-	recs := gatewayRecords(ld)
-	checkCase(t, ciliumCase, recs, ciliumCase.crash, schema.CausePodCrash, crashCluster)
-	checkCase(t, ciliumCase, recs, ciliumCase.noEndpoints, schema.CauseNoEndpoints, noEndpointsCluster)
-	checkCase(t, ciliumCase, recs, ciliumCase.appError, schema.CauseUpstreamAppError, healthyCluster)
-}
-
 // TestCiliumScenarios judges every record of the Cilium golden output
 // against each cluster around its own time: the cause per scenario where
 // the table names one, and nowhere a high verdict without direct evidence.

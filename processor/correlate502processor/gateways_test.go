@@ -183,6 +183,22 @@ var gatewayCases = []gatewayCase{
 		noEndpoints: failureCase{pathPrefix: "/api/inventory/items/SKU-14429", service: "inventory", port: 8080, minRecords: 1},
 		appError:    failureCase{pathPrefix: "/api/orders/503", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1},
 	},
+	{
+		// Cilium Gateway API: rendered from CiliumGatewayClassConfig's default
+		// text format (no capture). No cluster, no details: the Service comes
+		// from the pod behind the address, and UH names neither. Confidence
+		// per scenario: TestCiliumScenarios.
+		gateway: schema.GatewayCilium, golden: "gateway-cilium-documented-format.yaml", name: "cilium",
+		crash:       failureCase{pathPrefix: "/api/cart/items/", service: "cart", port: 8080, target: 8080, podIP: "10.244.1.17", minRecords: 2},
+		noEndpoints: failureCase{pathPrefix: "/api/promotions/", service: "promotions", port: 8080, minRecords: 1, unnamed: true},
+		appError:    failureCase{pathPrefix: "/api/checkout/pay", service: "checkout", port: 8080, target: 8080, podIP: "10.244.3.14", minRecords: 1},
+		others: []failureCase{
+			{pathPrefix: "/api/reports/", service: "reports", port: 8080, target: 8080, podIP: "10.244.2.31", minRecords: 1, cause: schema.CauseUpstreamTimeout},
+			// UC without a reset reason: a close from a healthy pod explains nothing.
+			{pathPrefix: "/api/orders/", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1, cause: schema.CauseUnknown},
+			{pathPrefix: "/api/orders/", service: "orders", port: 8080, target: 8080, podIP: "10.244.2.23", minRecords: 1, cause: schema.CausePodCrash, crashed: true},
+		},
+	},
 }
 
 // TestSameCauseAcrossGateways feeds the receiver's records of each

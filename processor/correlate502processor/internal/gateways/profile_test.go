@@ -11,7 +11,7 @@ import (
 // Every gateway the receiver can name has its own profile, and every
 // profile is complete: a new one is checked here without a new test.
 func TestEveryGatewayHasAProfile(t *testing.T) {
-	for _, g := range []string{schema.GatewayIngressNginx, schema.GatewayNginx, schema.GatewayF5Nginx, schema.GatewayHAProxy, schema.GatewayTraefik, schema.GatewayEnvoy, schema.GatewayNGF, schema.GatewayKong} {
+	for _, g := range []string{schema.GatewayIngressNginx, schema.GatewayNginx, schema.GatewayF5Nginx, schema.GatewayHAProxy, schema.GatewayTraefik, schema.GatewayEnvoy, schema.GatewayNGF, schema.GatewayKong, schema.GatewayCilium} {
 		assert.Contains(t, profiles, g)
 	}
 	r := Route{Ingress: "the Ingress routing to service shop/cart", Namespace: "shop", Service: "cart", Address: "10.0.0.1:8080"}
