@@ -2,7 +2,6 @@ package gateways
 
 import (
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 
 // Cilium Gateway API: one Envoy per node (cilium-envoy), configured by the
@@ -22,9 +21,14 @@ import (
 // with the generated config give unpredictable results.
 func init() {
 	register(&Profile{
-		Name:    schema.GatewayCilium,
-		Words:   "Cilium",
-		Resolve: ciliumResolve,
+		Name:  schema.GatewayCilium,
+		Words: "Cilium",
+		// Cilium's default access log (CiliumGatewayClassConfig's text and
+		// JSON defaults) has no %UPSTREAM_CLUSTER%: the Service is found from
+		// the upstream host address alone. A custom format's cluster name
+		// may be rewritten by Cilium (getClusterName in envoy_cluster.go), so
+		// it is not guessed either.
+		Resolve: byAddressOnly,
 		Knobs: func(r Route) Knobs {
 			svc := "the Service"
 			if r.Service != "" {
@@ -41,14 +45,3 @@ func init() {
 		},
 	})
 }
-
-// ciliumResolve resolves no upstream name. Cilium's default access log
-// (CiliumGatewayClassConfig's text and JSON defaults) has no
-// %UPSTREAM_CLUSTER%, so its records carry no upstream name: the Service is
-// found from the upstream host address alone, through the pod that held it
-// and the Service whose endpoints listed that pod at the request's time.
-// A custom format with %UPSTREAM_CLUSTER% logs the operator's
-// "<namespace>:<service>:<port>", which Cilium may rewrite with its
-// CiliumEnvoyConfig's namespace and name (getClusterName's comment in
-// envoy_cluster.go); not checked further, so it is not guessed here.
-func ciliumResolve(Services, string, string) []cluster.UpstreamMatch { return nil }

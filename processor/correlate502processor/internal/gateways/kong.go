@@ -2,7 +2,6 @@ package gateways
 
 import (
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
-	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 
 // Kong Gateway, configured by the Kong Ingress Controller from Ingresses or
@@ -33,7 +32,3 @@ func init() {
 		},
 	})
 }
-
-// byAddressOnly resolves no name: the proxy logs none, and the Service
-// comes from the endpoint behind the failed attempt's address.
-func byAddressOnly(Services, string, string) []cluster.UpstreamMatch { return nil }

@@ -65,3 +65,8 @@ func ByNamespaceServicePort(s Services, name string) []cluster.UpstreamMatch {
 	}
 	return out
 }
+
+// byAddressOnly resolves no name, for proxies that log none (Kong,
+// Cilium): the Service comes from the endpoint behind the failed attempt's
+// address.
+func byAddressOnly(Services, string, string) []cluster.UpstreamMatch { return nil }
