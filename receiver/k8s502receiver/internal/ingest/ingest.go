@@ -92,7 +92,10 @@ func (in *Ingest) NewSource(key string) *Source {
 }
 
 // Lines processes a batch of raw lines from one file. now is the wall time
-// used for the join's timeouts and as observed time.
+// used for the join's timeouts and as observed time. The lines must not be
+// changed after the call: dropped request lines are remembered by reference
+// for a failure line that comes late (fileconsumer hands out each token as
+// a fresh copy, so this costs the receiver nothing).
 func (in *Ingest) Lines(s *Source, lines [][]byte, now time.Time) {
 	in.LinesAt(s, lines, nil, now)
 }
@@ -164,6 +167,7 @@ func (in *Ingest) message(s *Source, l container.Line, msg []byte, now time.Time
 	s.keyOnly = false
 	at := &s.at
 	at.Msg, at.Time, at.Stderr, at.Path, at.Offset = msg, l.Time, l.Stream == container.Stderr, s.Path, s.offset
+	at.Stable = l.Format != container.Docker && len(msg) > 0 && len(l.Msg) == len(msg) && &msg[0] == &l.Msg[0]
 	switch kind := s.parser.Parse(msg, at.Stderr, s.watched, p); kind {
 	case gateway.Uninteresting:
 	case gateway.Request, gateway.Candidate:

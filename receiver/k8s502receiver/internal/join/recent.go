@@ -22,19 +22,29 @@ type recent struct {
 type recentEntry struct {
 	hash   uint64
 	used   bool
-	msg    []byte // buffers are reused, so steady state allocates nothing
+	msg    []byte // the line: the caller's token, or own
 	time   []byte
+	own    []byte // copies of unstable lines (message, then time); reused
 	offset int64
 }
 
 func newRecent() *recent { return &recent{seed: maphash.MakeSeed()} }
 
-func (r *recent) add(key, msg, time []byte, offset int64) {
+// add remembers a line. A stable line (its bytes never change after the
+// call: a fileconsumer token, which is a fresh copy each) is kept by
+// reference; the copy was most of what a healthy line cost. Others (lines
+// reassembled or unescaped into reused buffers) are copied into the entry's
+// own buffer, which is never shared with a token.
+func (r *recent) add(key, msg, time []byte, offset int64, stable bool) {
 	e := &r.ents[r.next]
 	r.next = (r.next + 1) % recentSize
 	e.hash, e.used = maphash.Bytes(r.seed, key), false
-	e.msg = append(e.msg[:0], msg...)
-	e.time = append(e.time[:0], time...)
+	if stable {
+		e.msg, e.time = msg, time
+	} else {
+		e.own = append(append(e.own[:0], msg...), time...)
+		e.msg, e.time = e.own[:len(msg):len(msg)], e.own[len(msg):]
+	}
 	e.offset = offset
 }
 

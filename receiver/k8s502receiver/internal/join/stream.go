@@ -35,6 +35,10 @@ type Line struct {
 	Stderr bool
 	Path   string
 	Offset int64 // just after the line
+	// Stable says Msg and Time stay unchanged after the call (they point
+	// into the caller's token, never into a reused buffer), so a dropped
+	// line may be remembered by reference instead of copied.
+	Stable bool
 }
 
 // at says where the line came from; only kept lines pay for it.
@@ -121,7 +125,7 @@ func (s *Stream) remember(key []byte, l *Line) {
 	if s.recent == nil {
 		s.recent = newRecent()
 	}
-	s.recent.add(key, l.Msg, l.Time, l.Offset)
+	s.recent.add(key, l.Msg, l.Time, l.Offset, l.Stable)
 }
 
 // recall finds the remembered Candidate e belongs to: the parser reads it
