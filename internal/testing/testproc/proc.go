@@ -4,9 +4,10 @@
 // output recorded either into a kubelet CRI log file (testcri, for the
 // proxies whose logs the product tails) or into one plain log file, stopped
 // gracefully as its Stopping says and, past the deadlines, with SIGKILL to
-// the group. It also picks free loopback ports, finds the binaries (system
-// packages or builds from test/e2e/tools/build.sh) and sends HTTP requests
-// to a proxy.
+// the group. A program restarted appends each run to one log (AppendLog).
+// Run runs a short command to its end for its output. The package also
+// picks free loopback ports, finds the binaries (system packages or builds
+// from test/e2e/tools/build.sh) and sends HTTP requests to a proxy.
 package testproc
 
 import (
@@ -54,9 +55,11 @@ type Config struct {
 	Cmd *exec.Cmd
 	// CRI receives stdout and stderr as a container runtime records them;
 	// Start and Stop close it. When it is nil, both streams go as written
-	// into LogFile, created (truncated) by Start.
-	CRI     *testcri.Log
-	LogFile string
+	// into LogFile, created (truncated) by Start, or appended to with
+	// AppendLog: the runs of one program restarted then share one log.
+	CRI       *testcri.Log
+	LogFile   string
+	AppendLog bool
 	// Addr is the ip:port requests are sent to, if any.
 	Addr string
 	// Headers are set on every request before the caller's own.
@@ -138,7 +141,11 @@ func (p *Proc) startFile() error {
 	if c.LogFile == "" {
 		return errors.New("testproc: Config needs CRI or LogFile")
 	}
-	f, err := os.Create(c.LogFile)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if c.AppendLog {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(c.LogFile, flags, 0o666)
 	if err != nil {
 		return err
 	}
@@ -157,6 +164,10 @@ func (p *Proc) PID() int { return p.cfg.Cmd.Process.Pid }
 
 // Signal sends sig to the process.
 func (p *Proc) Signal(sig syscall.Signal) error { return p.cfg.Cmd.Process.Signal(sig) }
+
+// Done is closed once the process has ended and been reaped (its PID may
+// then belong to another process); Exited tells how it ended.
+func (p *Proc) Done() <-chan struct{} { return p.exited }
 
 // Exited reports whether the process has ended, and how.
 func (p *Proc) Exited() (bool, error) {

@@ -137,3 +137,76 @@ func TestBuiltTakesTheHighestVersion(t *testing.T) {
 		t.Error("Built with the env naming a missing file: no error")
 	}
 }
+
+func TestKillEndsAProcessIgnoringSIGTERMAndDoneTells(t *testing.T) {
+	p, err := Start(Program(t.TempDir(), "/bin/sh", "-c", `trap "" TERM; echo up; while :; do sleep 1; done`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.WaitFor(t, 10*time.Second, func() error {
+		if p.Tail(1<<10) != "up\n" {
+			return errors.New("not up yet")
+		}
+		return nil
+	})
+	select {
+	case <-p.Done():
+		t.Fatal("Done closed while the process runs")
+	default:
+	}
+	p.Kill()
+	select {
+	case <-p.Done():
+	default:
+		t.Fatal("Done still open after Kill")
+	}
+	var exit *exec.ExitError
+	if exited, err := p.Exited(); !exited || !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Errorf("after Kill: exited %v, %v; want killed by SIGKILL", exited, err)
+	}
+	p.Stop(t) // a no-op on a process gone, not a SIGKILL to report
+}
+
+func TestAppendLogKeepsEveryRun(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "restarted.log")
+	for _, word := range []string{"first", "second"} {
+		p, err := Start(Config{Name: "echo", Cmd: exec.Command("/bin/echo", word), LogFile: log, AppendLog: true, Stop: terminate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-p.Done()
+		p.Stop(t)
+	}
+	if b, err := os.ReadFile(log); err != nil || string(b) != "first\nsecond\n" {
+		t.Errorf("log after two runs: %q, %v", b, err)
+	}
+}
+
+func TestRunReturnsOutputAndExitStatus(t *testing.T) {
+	out, err := Run(exec.Command("/bin/sh", "-c", "echo out; echo err >&2; echo out again; exit 3"), 10*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Errorf("Run: %v; want exit status 3", err)
+	}
+	if string(out) != "out\nerr\nout again\n" {
+		t.Errorf("output %q", out)
+	}
+	if out, err := Run(exec.Command("/bin/true"), 10*time.Second); err != nil || len(out) != 0 {
+		t.Errorf("Run(true): %q, %v", out, err)
+	}
+}
+
+func TestRunKillsTheGroupPastTheTimeout(t *testing.T) {
+	began := time.Now()
+	// The child holds the output: only a SIGKILL to the group ends Wait.
+	out, err := Run(exec.Command("/bin/sh", "-c", `trap "" TERM; sleep 60 & echo started; wait`), 300*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "killed after 300ms") {
+		t.Errorf("Run: %v; want killed after 300ms", err)
+	}
+	if string(out) != "started\n" {
+		t.Errorf("output %q", out)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("Run returned after %v", d)
+	}
+}
