@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testotlp"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // Topology a: one collector, k8s502 → correlate502 → otlp_http, with the
@@ -42,7 +43,7 @@ func single(t *testing.T, bin string, m mode, faults bool) {
 		}
 	}
 	cfg := filepath.Join(dir, "config.yaml")
-	health := freeAddr(t)
+	health := testproc.FreeAddr(t, "127.0.0.1")
 	withStorage := processorStorage
 	write := func() {
 		body := singleConfig(logGlob(dir), backend.LogsEndpoint(), health, storage, withStorage)
@@ -85,7 +86,7 @@ func twoTier(t *testing.T, bin string, m mode, faults bool) {
 	// Both configs keep ${env:POD_IP}, ${env:CUBEAPM_ENDPOINT} and the
 	// gateway profile's variables as shipped.
 	env := append([]string{"POD_IP=127.0.0.1", "CUBEAPM_ENDPOINT=" + backend.URL()}, profileEnv(t)...)
-	grpc := freeAddr(t)
+	grpc := testproc.FreeAddr(t, "127.0.0.1")
 	gwCfg, gwHealth := gatewayConfig(t, grpc, filepath.Join(dir, "gateway-storage"))
 	agCfg, agHealth := agentConfig(t, logGlob(dir), grpc, filepath.Join(dir, "agent-storage"))
 	gwPath, agPath := filepath.Join(dir, "gateway.yaml"), filepath.Join(dir, "agent.yaml")

@@ -11,9 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -77,7 +77,7 @@ service:
 func validate(bin, config string, env []string) error {
 	cmd := exec.Command(bin, "validate", "--config", config)
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
+	out, err := testproc.Run(cmd, 2*time.Minute)
 	if err != nil {
 		return fmt.Errorf("%v: %s", err, out)
 	}
@@ -193,15 +193,13 @@ func del(cfg map[string]any, keys ...string) {
 // config to free ones and returns the health_check address.
 func localPorts(t *testing.T, cfg map[string]any) string {
 	t.Helper()
-	health := freeAddr(t)
+	health := testproc.FreeAddr(t, "127.0.0.1")
 	set(t, cfg, health, "extensions", "health_check", "endpoint")
 	readers, _ := dig(cfg, "service", "telemetry", "metrics", "readers").([]any)
 	if len(readers) != 1 {
 		t.Fatalf("shipped config: want one telemetry metrics reader, have %d", len(readers))
 	}
-	_, port, _ := strings.Cut(freeAddr(t), ":")
-	p, _ := strconv.Atoi(port)
-	set(t, readers[0].(map[string]any), p, "pull", "exporter", "prometheus", "port")
+	set(t, readers[0].(map[string]any), testproc.FreePort(t), "pull", "exporter", "prometheus", "port")
 	return health
 }
 
@@ -266,7 +264,7 @@ func gatewayConfig(t *testing.T, grpc, dir string) (map[string]any, string) {
 	t.Helper()
 	cfg := shippedConfig(t, "deployment.yaml", "Deployment")
 	set(t, cfg, grpc, "receivers", "otlp", "protocols", "grpc", "endpoint")
-	set(t, cfg, freeAddr(t), "receivers", "otlp", "protocols", "http", "endpoint")
+	set(t, cfg, testproc.FreeAddr(t, "127.0.0.1"), "receivers", "otlp", "protocols", "http", "endpoint")
 	del(cfg, "receivers", "k8s_objects")
 	del(cfg, "receivers", "k8s_cluster")
 	del(cfg, "service", "pipelines", "metrics")

@@ -5,22 +5,22 @@ package chaos
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
 )
 
 // collector is one collector process played the way a kubelet runs a
 // container: the harness kills it, restarts it with the same config and
 // storage, and also restarts it when it exits by itself (a crash, counted).
-// Every incarnation appends to one log file, after a "=== start N" line.
+// Each incarnation is a testproc.Proc appending to one log file, after a
+// "=== start N" line.
 type collector struct {
 	name   string // "collector", "agent" or "gateway"
 	bin    string
@@ -30,92 +30,91 @@ type collector struct {
 	health string // health_check address, host:port
 
 	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{}
-	killing bool     // the harness ended this incarnation and restarts it itself
-	held    bool     // kept down on purpose (gateway away): start is a no-op
-	starts  int      // incarnations so far
-	kills   int      // SIGKILLs sent to a running process
-	crashes []string // exits the harness did not cause
+	proc    *testproc.Proc // the latest incarnation
+	up      bool           // proc runs: set by start, cleared by watch
+	done    chan struct{}  // closed by watch once proc's exit is accounted for
+	ending  bool           // the harness ends this incarnation and restarts it itself
+	held    bool           // kept down on purpose (gateway away): start is a no-op
+	starts  int            // incarnations so far
+	kills   int            // SIGKILLs sent to a running process
+	crashes []string       // exits the harness did not cause
 }
+
+// graceful is the end of a run: SIGTERM, and SIGKILL only after 30 s (not
+// an error here: a run judges what arrived, not how the process ended).
+var graceful = testproc.Stopping{Signal: syscall.SIGTERM, Exit: 30 * time.Second, KillOK: true}
 
 // start starts an incarnation unless one runs or the collector is held
 // down; the supervisor and the fault timeline may both try.
 func (c *collector) start() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cmd != nil || c.held {
+	if c.up || c.held {
 		return nil
 	}
-	lf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	c.starts++
+	if err := appendLine(c.log, fmt.Sprintf("=== start %d at %s\n", c.starts, time.Now().Format(time.RFC3339Nano))); err != nil {
+		return err
+	}
+	cmd := exec.Command(c.bin, "--config", c.config)
+	cmd.Env = append(os.Environ(), c.env...)
+	p, err := testproc.Start(testproc.Config{Name: c.name, Cmd: cmd, LogFile: c.log, AppendLog: true, Stop: graceful})
 	if err != nil {
 		return err
 	}
-	c.starts++
-	fmt.Fprintf(lf, "=== start %d at %s\n", c.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(c.bin, "--config", c.config)
-	cmd.Env = append(os.Environ(), c.env...)
-	cmd.Stdout, cmd.Stderr = lf, lf
-	// A test binary that dies takes its collectors with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = lf.Close()
-		return err
-	}
 	done := make(chan struct{})
-	c.cmd, c.done, c.killing = cmd, done, false
-	go func() {
-		err := cmd.Wait()
-		_ = lf.Close()
-		c.mu.Lock()
-		if !c.killing {
-			c.crashes = append(c.crashes, fmt.Sprintf("%s start %d exited by itself at %s: %v",
-				c.name, c.starts, time.Now().Format("15:04:05.000"), err))
-		}
-		c.cmd = nil
-		c.mu.Unlock()
-		close(done)
-	}()
+	c.proc, c.up, c.done, c.ending = p, true, done, false
+	go c.watch(p, c.starts, done)
 	return nil
 }
 
-// signal ends the running incarnation with sig and waits up to wait for
-// it, then SIGKILLs. It reports whether a process was running; fault says
-// to count it as a kill.
-func (c *collector) signal(sig syscall.Signal, wait time.Duration, fault bool) bool {
+// watch counts the incarnation's exit as a crash unless the harness ended
+// it, and marks the collector down.
+func (c *collector) watch(p *testproc.Proc, start int, done chan struct{}) {
+	<-p.Done()
+	_, err := p.Exited()
 	c.mu.Lock()
-	cmd, done := c.cmd, c.done
-	if cmd == nil {
+	if !c.ending {
+		c.crashes = append(c.crashes, fmt.Sprintf("%s start %d exited by itself at %s: %v",
+			c.name, start, time.Now().Format("15:04:05.000"), err))
+	}
+	c.up = false
+	c.mu.Unlock()
+	close(done)
+}
+
+// end ends the running incarnation with how and waits until watch has
+// seen it go. It reports whether one was running; fault counts it as a
+// kill.
+func (c *collector) end(how func(*testproc.Proc), fault bool) bool {
+	c.mu.Lock()
+	p, done := c.proc, c.done
+	if !c.up {
 		c.mu.Unlock()
 		return false
 	}
-	c.killing = true
+	c.ending = true
 	if fault {
 		c.kills++
 	}
 	c.mu.Unlock()
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-done:
-	case <-time.After(wait):
-		_ = cmd.Process.Kill()
-		<-done
-	}
+	how(p)
+	<-done
 	return true
 }
 
 // kill is the fault: SIGKILL, no chance to flush or checkpoint.
-func (c *collector) kill() bool { return c.signal(syscall.SIGKILL, 10*time.Second, true) }
+func (c *collector) kill() bool { return c.end((*testproc.Proc).Kill, true) }
 
 // stop is a graceful shutdown, as at the end of a run.
-func (c *collector) stop() { c.signal(syscall.SIGTERM, 30*time.Second, false) }
+func (c *collector) stop(t testing.TB) { c.end(func(p *testproc.Proc) { p.Stop(t) }, false) }
 
 // holdDown SIGKILLs the collector and keeps it down until release.
 func (c *collector) holdDown() {
 	c.mu.Lock()
 	c.held = true
 	c.mu.Unlock()
-	c.signal(syscall.SIGKILL, 10*time.Second, false)
+	c.end((*testproc.Proc).Kill, false)
 }
 
 // release ends holdDown; it also restarts a collector the harness killed
@@ -127,18 +126,11 @@ func (c *collector) release() error {
 	return c.start()
 }
 
-// running reports whether an incarnation is alive.
-func (c *collector) running() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cmd != nil
-}
-
 // ensure restarts the collector if it exited by itself; the supervisor
 // loop calls it, as the kubelet restarts a crashed container.
 func (c *collector) ensure() error {
 	c.mu.Lock()
-	dead := c.cmd == nil && !c.killing && !c.held
+	dead := !c.up && !c.ending && !c.held
 	c.mu.Unlock()
 	if dead {
 		return c.start()
@@ -146,27 +138,28 @@ func (c *collector) ensure() error {
 	return nil
 }
 
-// waitHealthy polls the health_check extension until it answers 200.
+// waitHealthy polls the health_check extension until it answers 200; an
+// incarnation that exits first, or is not healthy in time, fails it with
+// the tail of the log.
 func (c *collector) waitHealthy(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: time.Second}
-	var last error = errors.New("not tried")
-	for time.Now().Before(deadline) {
-		if !c.running() {
-			return fmt.Errorf("%s exited while starting; log:\n%s", c.name, tail(c.log, 4096))
-		}
-		resp, err := client.Get("http://" + c.health + "/")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("health check: %s", resp.Status)
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
+	c.mu.Lock()
+	p := c.proc
+	c.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("%s was never started", c.name)
 	}
-	return fmt.Errorf("%s not healthy after %v: %v; log:\n%s", c.name, timeout, last, tail(c.log, 4096))
+	client := &http.Client{Timeout: time.Second}
+	return p.WaitReady(timeout, 50*time.Millisecond, func() error {
+		resp, err := client.Get("http://" + c.health + "/")
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("health check: %s", resp.Status)
+		}
+		return nil
+	})
 }
 
 func (c *collector) counts() (starts, kills int, crashes []string) {
@@ -175,28 +168,22 @@ func (c *collector) counts() (starts, kills int, crashes []string) {
 	return c.starts, c.kills, append([]string(nil), c.crashes...)
 }
 
-// tail is the last n bytes of path, from a line start.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
+// tail is about the last n bytes of the log, every incarnation's.
+func (c *collector) tail(n int) string {
+	c.mu.Lock()
+	p := c.proc
+	c.mu.Unlock()
+	if p == nil {
+		return ""
 	}
-	if len(b) > n {
-		b = b[len(b)-n:]
-		if i := strings.IndexByte(string(b), '\n'); i >= 0 {
-			b = b[i+1:]
-		}
-	}
-	return string(b)
+	return p.Tail(n)
 }
 
-// freeAddr is 127.0.0.1:<a port that was free a moment ago>.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_, err = f.WriteString(line)
+	return errors.Join(err, f.Close())
 }

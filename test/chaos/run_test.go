@@ -59,7 +59,7 @@ func (r *run) play(t *testing.T) {
 		if err := c.start(); err != nil {
 			t.Fatalf("start %s: %v", c.name, err)
 		}
-		t.Cleanup(c.stop)
+		t.Cleanup(func() { c.stop(t) })
 		if err := c.waitHealthy(time.Minute); err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func (r *run) play(t *testing.T) {
 	stopSuper()
 	<-supervised
 	for i := len(r.start) - 1; i >= 0; i-- {
-		r.start[i].stop() // the agent first, so it can hand its queue to the gateway
+		r.start[i].stop(t) // the agent first, so it can hand its queue to the gateway
 	}
 
 	lines, bytes := w.totals()
@@ -147,7 +147,7 @@ func (r *run) keep(t *testing.T) {
 			continue
 		}
 		var errs []string
-		for _, l := range strings.Split(tail(c.log, 1<<22), "\n") {
+		for _, l := range strings.Split(c.tail(1<<22), "\n") {
 			if strings.Contains(l, "\terror\t") || strings.Contains(l, "\twarn\t") || strings.HasPrefix(l, "panic") {
 				errs = append(errs, l)
 			}
