@@ -9,10 +9,8 @@ package storm
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -143,10 +141,11 @@ type usage struct {
 }
 
 // procUsage reads a running process's CPU time and peak RSS from /proc.
-func procUsage(t *testing.T, pid int) usage {
-	t.Helper()
+func procUsage(pid int) (usage, error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	require.NoError(t, err)
+	if err != nil {
+		return usage{}, err
+	}
 	// Fields after the command name (which may hold spaces) start after ')'.
 	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
@@ -155,7 +154,9 @@ func procUsage(t *testing.T, pid int) usage {
 	var u usage
 	u.cpu = time.Duration(utime+stime) * time.Second / hz
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	require.NoError(t, err)
+	if err != nil {
+		return usage{}, err
+	}
 	for _, l := range strings.Split(string(status), "\n") {
 		if strings.HasPrefix(l, "VmHWM:") {
 			kb, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
@@ -166,7 +167,7 @@ func procUsage(t *testing.T, pid int) usage {
 			u.anonRSS = kb << 10
 		}
 	}
-	return u
+	return u, nil
 }
 
 // run replays n copies and returns what reached the backend and what the
@@ -180,15 +181,13 @@ func run(t *testing.T, n int) (testotlp.Tally, usage) {
 	require.NoError(t, os.WriteFile(cfgPath, []byte(config), 0o600))
 	snapshot, err := filepath.Abs("../../examples/demo/cluster-snapshot.yaml")
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.URL(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
-	out, err := os.Create(filepath.Join(t.TempDir(), "collector.log"))
+	prog := testproc.Program(t.TempDir(), bin, "--config", cfgPath)
+	prog.Cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.URL(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
+	col, err := testproc.Start(prog)
 	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	// Stopped before the next run starts; in a failed test Stop shows the
+	// collector's log.
+	defer col.Stop(t)
 
 	var u usage
 	deadline := time.Now().Add(5 * time.Minute)
@@ -203,7 +202,14 @@ func run(t *testing.T, n int) (testotlp.Tally, usage) {
 		}
 		last = got
 		prevAnon := u.anonRSS
-		u = procUsage(t, cmd.Process.Pid)
+		now, err := procUsage(col.PID())
+		// Only what was read while it ran counts: once reaped, its PID can
+		// be another process's.
+		if exited, exitErr := col.Exited(); exited {
+			t.Fatalf("collector exited during the replay (%v)", exitErr)
+		}
+		require.NoError(t, err)
+		u = now
 		u.anonRSS = max(u.anonRSS, prevAnon)
 		if stable >= 6 { // 3 s without a new record: the replay is over
 			break
