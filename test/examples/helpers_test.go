@@ -7,7 +7,6 @@ package examples_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -141,19 +140,17 @@ func collectorBinary(t *testing.T) string {
 // the collector does with several --config flags) in dir, with env added to the environment.
 func validateConfig(t *testing.T, bin, dir string, env map[string]string, files ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	args := []string{"validate"}
 	for _, f := range files {
 		args = append(args, "--config", f)
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.CombinedOutput()
+	out, err := testproc.Run(cmd, 2*time.Minute)
 	if err != nil {
 		t.Errorf("otelcol-k8s502 %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
