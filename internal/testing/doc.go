@@ -5,7 +5,8 @@
 //   - base packages, shared by the others:
 //     testcri (the container runtime's side of a log: CRI files written
 //     and read), testproc (the one process launcher: start, readiness,
-//     stop, free ports, finding binaries; HTTP to a proxy) and
+//     stop, kill, commands run to their end, free ports, finding binaries;
+//     HTTP to a proxy) and
 //     testupstream (loopback backends with one behaviour each);
 //   - harnesses, one per thing a test runs against: testnginx, testhaproxy,
 //     testtraefik (real proxies configured like their controllers),
