@@ -2,13 +2,10 @@ package examples_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -361,16 +358,6 @@ service:
 // A failed request in ingress-nginx's default log format, as the CRI writes it.
 const liveLine = `2024-01-01T00:00:00.000000000Z stdout F 10.0.0.1 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 502 150 "-" "curl" 70 0.001 [shop-checkout-80] [] 10.1.1.1:8080 0 0.001 502 abc` + "\n"
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // scrape returns the metric families on a Prometheus text endpoint with the label names of
 // their samples.
 func scrape(url string) (map[string]map[string]bool, error) {
@@ -421,22 +408,10 @@ func TestPipelineRuleMetricsOnTheCollector(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(logDir, "0.log"), []byte(liveLine), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	closed, metricsPort := freePort(t), freePort(t)
+	closed, metricsPort := testproc.FreePort(t), testproc.FreePort(t)
 	cfg := writeTemp(t, "config.yaml", fmt.Appendf(nil, liveConfig, filepath.Join(dir, "pods"), closed, metricsPort))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config", cfg)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
+	col := testproc.StartProgram(t, dir, bin, "--config", cfg)
 
 	want := map[string][]string{ // name -> labels the rules match or join on
 		"otelcol_exporter_send_failed_log_records_total": {"exporter"},
@@ -472,7 +447,7 @@ func TestPipelineRuleMetricsOnTheCollector(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30s, %s shows no %v (scrape error: %v)\ncollector output:\n%s", url, missing(), err, out.String())
+			t.Fatalf("after 30s, %s shows no %v (scrape error: %v)\ncollector output:\n%s", url, missing(), err, col.Tail(4096))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
