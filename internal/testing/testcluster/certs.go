@@ -1,18 +1,11 @@
 package testcluster
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 )
 
 // pki holds the files the API server is started with.
@@ -24,83 +17,28 @@ type pki struct {
 	saSigningKey string
 }
 
-// writePKI makes a CA, a serving certificate for 127.0.0.1 and localhost
-// signed by it, and a service-account signing key pair, all in dir.
+// writePKI makes, in dir, a self-signed serving certificate for 127.0.0.1
+// and localhost (clients trust it as their CA) and a service-account signing
+// key. Both come from testupstream.SelfSigned; the API server reads the
+// service-account public key from that key's certificate.
 func writePKI(t testing.TB, dir string) pki {
 	t.Helper()
-	caKey := newKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "k8s502-e2e-ca"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvKey := newKey(t)
-	srvTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	saKey := newKey(t)
-	saPub, err := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srvCert, srvKey := testupstream.SelfSigned(t, "localhost", "127.0.0.1:0")
+	saCert, saKey := testupstream.SelfSigned(t, "k8s502-service-accounts", "")
 	p := pki{
-		caPEM:        pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		caPEM:        srvCert,
 		servingCert:  filepath.Join(dir, "apiserver.crt"),
 		servingKey:   filepath.Join(dir, "apiserver.key"),
-		saPublicKey:  filepath.Join(dir, "sa.pub"),
+		saPublicKey:  filepath.Join(dir, "sa.crt"),
 		saSigningKey: filepath.Join(dir, "sa.key"),
 	}
-	writePEM(t, p.servingCert, "CERTIFICATE", srvDER)
-	writePEM(t, p.servingKey, "EC PRIVATE KEY", marshalKey(t, srvKey))
-	writePEM(t, p.saPublicKey, "PUBLIC KEY", saPub)
-	writePEM(t, p.saSigningKey, "EC PRIVATE KEY", marshalKey(t, saKey))
+	for path, data := range map[string][]byte{
+		p.servingCert: srvCert, p.servingKey: srvKey,
+		p.saPublicKey: saCert, p.saSigningKey: saKey,
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return p
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func marshalKey(t testing.TB, k *ecdsa.PrivateKey) []byte {
-	t.Helper()
-	der, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-func writePEM(t testing.TB, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
