@@ -3,11 +3,8 @@
 package chaos
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testproc"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -109,27 +107,9 @@ func shippedConfig(t *testing.T, file, kind string) map[string]any {
 		dir = filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes")
 	}
 	path := filepath.Join(dir, file)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var objs []map[string]any
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		var m map[string]any
-		if err := sigsyaml.Unmarshal(doc, &m); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(m) > 0 {
-			objs = append(objs, m)
-		}
+	for _, u := range testcluster.DecodeManifest(t, path) {
+		objs = append(objs, u.Object)
 	}
 	var cm string
 	for _, o := range objs {
@@ -214,33 +194,20 @@ func profileEnv(t *testing.T) []string {
 	if dir == "" {
 		dir = filepath.Join(testproc.RepoRoot(t), "examples", "kubernetes")
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "profile.yaml"))
-	if errors.Is(err, os.ErrNotExist) {
+	path := filepath.Join(dir, "profile.yaml")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cm struct {
-		Metadata struct{ Namespace string } `json:"metadata"`
-		Data     map[string]string          `json:"data"`
-	}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	var env []string
+	for _, cm := range testcluster.DecodeManifest(t, path) {
+		env = append(env, "POD_NAMESPACE="+cm.GetNamespace())
+		data, _, err := unstructured.NestedStringMap(cm.Object, "data")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", path, err)
 		}
-		if err := sigsyaml.Unmarshal(doc, &cm); err != nil {
-			t.Fatal(err)
+		for k, v := range data {
+			env = append(env, k+"="+v)
 		}
-	}
-	env := []string{"POD_NAMESPACE=" + cm.Metadata.Namespace}
-	for k, v := range cm.Data {
-		env = append(env, k+"="+v)
 	}
 	return env
 }

@@ -30,27 +30,7 @@ func ExampleObjects(t testing.TB) []*unstructured.Unstructured {
 	}
 	var nss, others []*unstructured.Unstructured
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-		for {
-			doc, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			var m map[string]any
-			if err := sigsyaml.Unmarshal(doc, &m); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if len(m) == 0 { // only comments
-				continue
-			}
-			u := &unstructured.Unstructured{Object: m}
+		for _, u := range DecodeManifest(t, f) {
 			if u.GetKind() == "" {
 				t.Fatalf("%s: object without kind", f)
 			}
@@ -62,6 +42,34 @@ func ExampleObjects(t testing.TB) []*unstructured.Unstructured {
 		}
 	}
 	return append(nss, others...)
+}
+
+// DecodeManifest decodes every object in the multi-document YAML file at
+// path, in order; documents holding only comments are left out.
+func DecodeManifest(t testing.TB, path string) []*unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []*unstructured.Unstructured
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return objs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var m map[string]any
+		if err := sigsyaml.Unmarshal(doc, &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(m) > 0 {
+			objs = append(objs, &unstructured.Unstructured{Object: m})
+		}
+	}
 }
 
 // CreateObjects creates objs in the API server as the admin, in order, with
