@@ -5,13 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/container"
-	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/join"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/nginx"
 	"github.com/k8s502/otelcol-k8s502/receiver/k8s502receiver/internal/record"
 )
@@ -63,21 +60,7 @@ func peerOf(u string) string {
 // lines (kind and peer), the application's 5xx without any, cut or HTTP/0.9
 // responses behind a non-failure status as "truncated", and nothing else.
 func TestF5Fixture(t *testing.T) {
-	var got []join.Request
-	j := join.New(join.Config{Window: time.Hour, Hold: time.Second, MaxPending: 100000}, func(r join.Request) { got = append(got, r) })
-	in := New(Config{Wrapper: container.Auto, NewParser: parsers(t, nginx.F5NginxIngress), Watched: NewStatuses([]int{502, 503, 504}), MaxLineSize: 1 << 20}, j)
-	src := in.NewSource("pod")
-	lines := readLines(t, findCRI(t, f5Fixtures))
-	in.Lines(src, lines, time.Now())
-	j.Flush()
-
-	assert.Zero(t, in.Counters.AccessFailed.Load(), "every access line matches F5's default format")
-	assert.Zero(t, in.Counters.ErrorFailed.Load())
-	byRaw := map[string][]join.Request{}
-	for _, r := range got {
-		require.NotNil(t, r.Access, "error line joined with no access line: %s", r.Errors)
-		byRaw[r.AccessRaw] = append(byRaw[r.AccessRaw], r)
-	}
+	byRaw, got := joinByAccessLine(t, nginx.F5NginxIngress, readLines(t, findCRI(t, f5Fixtures)))
 	stdout := readLines(t, f5Fixtures+"/stdout.log")
 	labels := readF5Labels(t)
 	require.Len(t, labels, len(stdout))

@@ -81,13 +81,12 @@ func criMessage(t *testing.T, line []byte) string {
 // 503 (origin upstream). The processor judges them from cluster state.
 var silentLocal = map[string]bool{"no-endpoints": true, "no-targets": true}
 
-// checkGatewayLabels reads a capture's CRI log with the profile and wants
-// every labelled access line to come out as its row says: the watched
-// statuses and the rescued requests are records, with exactly the error
-// lines the row lists (by line, peer and kind), the row's status, origin,
-// outcome and request id; nothing else is a record, and no error line is
-// left without its access line.
-func checkGatewayLabels(t *testing.T, dir string, p gateway.Profile, lines [][]byte) []join.Request {
+// joinByAccessLine runs a capture's lines through ingest with profile p
+// (container.Auto, statuses 502, 503 and 504 watched) and the join, and
+// returns the joined requests by their raw access line, and all of them.
+// A line p's default formats do not match, or an error line joined with no
+// access line, fails the test.
+func joinByAccessLine(t *testing.T, p gateway.Profile, lines [][]byte) (map[string][]join.Request, []join.Request) {
 	t.Helper()
 	var got []join.Request
 	j := join.New(join.Config{Window: time.Hour, Hold: time.Second, MaxPending: 100000}, func(r join.Request) { got = append(got, r) })
@@ -102,6 +101,18 @@ func checkGatewayLabels(t *testing.T, dir string, p gateway.Profile, lines [][]b
 		require.NotNil(t, r.Access, "error line joined with no access line: %v", r.Errors)
 		byRaw[r.AccessRaw] = append(byRaw[r.AccessRaw], r)
 	}
+	return byRaw, got
+}
+
+// checkGatewayLabels reads a capture's CRI log with the profile and wants
+// every labelled access line to come out as its row says: the watched
+// statuses and the rescued requests are records, with exactly the error
+// lines the row lists (by line, peer and kind), the row's status, origin,
+// outcome and request id; nothing else is a record, and no error line is
+// left without its access line.
+func checkGatewayLabels(t *testing.T, dir string, p gateway.Profile, lines [][]byte) []join.Request {
+	t.Helper()
+	byRaw, got := joinByAccessLine(t, p, lines)
 	records := 0
 	for _, l := range readGatewayLabels(t, dir) {
 		row := fmt.Sprintf("line %d (%s %d)", l.criLine, l.scenario, l.status)
