@@ -147,28 +147,15 @@ func TestF5Scenarios(t *testing.T) {
 	// when the controller renders the upstreams.
 	var locs []testnginx.Location
 	for i, s := range scenarios {
-		s.upstream = testupstream.Start(t, fmt.Sprintf("127.0.0.%d:0", 41+i), s.behavior)
-		_, port, err := net.SplitHostPort(s.upstream.Addr)
-		require.NoError(t, err)
 		s.path = "/api/" + s.backend.name + "/"
-		s.backend.addr = s.upstream.Addr
-		s.backend.create(t, admin, s.podStatus)
-		l := testnginx.Location{
-			Host: scenarioHost, Path: s.path, ReadTimeout: s.readTimeout,
-			UpstreamName: fmt.Sprintf("%s-%s-%s-%s-80", scenarioNS, f5Ingress, scenarioHost, s.backend.name),
-		}
-		// The EndpointSlice controller's view: the pod (by targetRef and
-		// port) at a stand-in address the API server accepts.
-		standIn := *s.backend
-		standIn.addr = net.JoinHostPort(fmt.Sprintf("10.244.0.%d", 81+i), port)
-		if s.noEndpoints {
-			createEndpointSlice(t, admin, &standIn, false, true)
-		} else {
-			// A crashed pod is not Ready, so the slice lists it not ready;
-			// the controller has not yet caught up and still renders it.
-			createEndpointSlice(t, admin, &standIn, s.podStatus == nil, false)
-			l.Servers = []string{s.upstream.Addr}
-		}
+		var l testnginx.Location
+		s.upstream, l = nginxBackend{
+			ip: 41 + i, backend: s.backend, behavior: s.behavior, podStatus: s.podStatus, noEndpoints: s.noEndpoints,
+			loc: testnginx.Location{
+				Host: scenarioHost, Path: s.path, ReadTimeout: s.readTimeout,
+				UpstreamName: fmt.Sprintf("%s-%s-%s-%s-80", scenarioNS, f5Ingress, scenarioHost, s.backend.name),
+			},
+		}.start(t, admin)
 		locs = append(locs, l)
 	}
 	ng := testnginx.Start(t, testnginx.Config{

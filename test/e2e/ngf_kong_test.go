@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -144,21 +143,12 @@ func runNginxGateway(t *testing.T, gw nginxGateway) {
 
 	var locs []testnginx.Location
 	for i, s := range scenarios {
-		s.upstream = testupstream.Start(t, fmt.Sprintf("127.0.0.%d:0", gw.firstIP+i), s.behavior)
-		_, port, err := net.SplitHostPort(s.upstream.Addr)
-		require.NoError(t, err)
 		s.path = "/api/" + s.backend.name + "/"
-		s.backend.addr = s.upstream.Addr
-		s.backend.create(t, admin, s.podStatus)
-		l := testnginx.Location{Host: scenarioHost, Path: s.path, ReadTimeout: s.readTimeout, UpstreamName: gw.upstream(s.backend.name)}
-		standIn := *s.backend
-		standIn.addr = net.JoinHostPort(fmt.Sprintf("10.244.0.%d", gw.firstIP+i), port)
-		if s.noEndpoints {
-			createEndpointSlice(t, admin, &standIn, false, true)
-		} else {
-			createEndpointSlice(t, admin, &standIn, s.podStatus == nil, false)
-			l.Servers = []string{s.upstream.Addr}
-		}
+		var l testnginx.Location
+		s.upstream, l = nginxBackend{
+			ip: gw.firstIP + i, backend: s.backend, behavior: s.behavior, podStatus: s.podStatus, noEndpoints: s.noEndpoints,
+			loc: testnginx.Location{Host: scenarioHost, Path: s.path, ReadTimeout: s.readTimeout, UpstreamName: gw.upstream(s.backend.name)},
+		}.start(t, admin)
 		locs = append(locs, l)
 	}
 	ng := testnginx.Start(t, testnginx.Config{Layout: gw.layout, Container: gw.container, Locations: locs})

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testcluster"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testnginx"
+	"github.com/k8s502/otelcol-k8s502/internal/testing/testupstream"
 	"github.com/k8s502/otelcol-k8s502/internal/testing/testvlogs"
 )
 
@@ -104,4 +107,41 @@ func assertContainsAll(t *testing.T, field string, wants []string, name string) 
 	for _, want := range wants {
 		assert.Contains(t, field, want, name)
 	}
+}
+
+// nginxBackend is one scenario's backend behind nginx for the layouts whose
+// access lines name no upstream (F5, NGF, Kong): the pod is found by the
+// error line's peer address, the Service by the EndpointSlice listing it.
+type nginxBackend struct {
+	ip          int // the upstream listens on 127.0.0.<ip>
+	backend     *backend
+	behavior    testupstream.Behavior
+	podStatus   func(st *corev1.PodStatus)
+	noEndpoints bool               // the Service selects no pod: an empty slice, no server
+	loc         testnginx.Location // Host, Path, ReadTimeout, UpstreamName
+}
+
+// start starts the upstream, creates the Service and the pod at its address,
+// and the EndpointSlice controller's view of them: the pod (by targetRef and
+// port) at the stand-in 10.244.0.<ip>, as the API server refuses 127/8. It
+// returns the upstream and loc with the upstream as its server, unless the
+// Service has no endpoints.
+func (b nginxBackend) start(t *testing.T, admin kubernetes.Interface) (*testupstream.Upstream, testnginx.Location) {
+	t.Helper()
+	up := testupstream.Start(t, fmt.Sprintf("127.0.0.%d:0", b.ip), b.behavior)
+	_, port, err := net.SplitHostPort(up.Addr)
+	require.NoError(t, err)
+	b.backend.addr = up.Addr
+	b.backend.create(t, admin, b.podStatus)
+	standIn := *b.backend
+	standIn.addr = net.JoinHostPort(fmt.Sprintf("10.244.0.%d", b.ip), port)
+	if b.noEndpoints {
+		createEndpointSlice(t, admin, &standIn, false, true)
+		return up, b.loc
+	}
+	// A crashed pod is not Ready, so the slice lists it not ready; the
+	// controller has not yet caught up and still renders it.
+	createEndpointSlice(t, admin, &standIn, b.podStatus == nil, false)
+	b.loc.Servers = []string{up.Addr}
+	return up, b.loc
 }
