@@ -149,14 +149,7 @@ func renderConf(p confParams) (string, error) {
 	w("    location / { return 404; }")
 	w("  }")
 
-	var hosts []string
-	byHost := map[string][]int{}
-	for i, l := range p.locations {
-		if _, ok := byHost[l.Host]; !ok {
-			hosts = append(hosts, l.Host)
-		}
-		byHost[l.Host] = append(byHost[l.Host], i)
-	}
+	hosts, byHost := groupByHost(p.locations)
 	for _, h := range hosts {
 		w("  server {")
 		w("    listen %s;", p.listen)
@@ -268,4 +261,19 @@ func writeTempPaths(w func(string, ...any), p confParams) {
 	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 		w("  %s_temp_path %s;", d, filepath.Join(p.dir, d+"_temp"))
 	}
+}
+
+// groupByHost returns the hosts of locs in the order they first appear and,
+// for each, the indexes of its locations in locs: one server block per host,
+// its locations in the caller's order.
+func groupByHost(locs []Location) ([]string, map[string][]int) {
+	var hosts []string
+	byHost := map[string][]int{}
+	for i, l := range locs {
+		if _, ok := byHost[l.Host]; !ok {
+			hosts = append(hosts, l.Host)
+		}
+		byHost[l.Host] = append(byHost[l.Host], i)
+	}
+	return hosts, byHost
 }

@@ -65,21 +65,14 @@ func renderF5Conf(p confParams) (string, error) {
 	w("    location / { return 404; }")
 	w("  }")
 
-	var hosts []string
-	byHost := map[string][]Location{}
-	for _, l := range p.locations {
-		if _, ok := byHost[l.Host]; !ok {
-			hosts = append(hosts, l.Host)
-		}
-		byHost[l.Host] = append(byHost[l.Host], l)
-	}
+	hosts, byHost := groupByHost(p.locations)
 	for _, h := range hosts {
 		w("  server {")
 		w("    listen %s;", p.listen)
 		w(`    server_tokens "on";`)
 		w("    server_name %s;", h)
-		for _, l := range byHost[h] {
-			writeF5Location(w, l)
+		for _, i := range byHost[h] {
+			writeF5Location(w, p.locations[i])
 		}
 		w("  }")
 	}

@@ -113,21 +113,15 @@ func renderNGFConf(p confParams) (string, error) {
 	w("    return 404;")
 	w("  }")
 
-	var hosts []string
-	byHost := map[string][]Location{}
-	for _, l := range p.locations {
-		if _, ok := byHost[l.Host]; !ok {
-			hosts = append(hosts, l.Host)
-		}
-		byHost[l.Host] = append(byHost[l.Host], l)
-	}
+	hosts, byHost := groupByHost(p.locations)
 	for _, h := range hosts {
 		w("  server {")
 		w("    listen %s;", p.listen)
 		w("    server_name %s;", h)
 		realIP()
 		root := false
-		for _, l := range byHost[h] {
+		for _, i := range byHost[h] {
+			l := p.locations[i]
 			root = root || l.Path == "/"
 			if err := writeNGFLocation(w, p.dir, l); err != nil {
 				return "", err
