@@ -166,11 +166,11 @@ e2e: build
 # (test/chaos/README.md). Needs the built collector (make build first); the
 # report table also goes to $(CHAOS_REPORT).
 CHAOS_REPORT ?= $(BUILD_DIR)/chaos-report.md
-chaos:
+chaos: build
 	K8S502_CHAOS=full K8S502_REQUIRE_BUILD=1 K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) CHAOS_REPORT=$(CHAOS_REPORT) \
 		$(GO) test -tags chaos -count=1 -run . -v -timeout 30m ./test/chaos/
 
-chaos-short:
+chaos-short: build
 	K8S502_CHAOS=short K8S502_REQUIRE_BUILD=1 K8S502_OTELCOL_BIN=$(COLLECTOR_BIN) CHAOS_REPORT=$(CHAOS_REPORT) \
 		$(GO) test -tags chaos -count=1 -run . -v -timeout 10m ./test/chaos/
 
