@@ -163,7 +163,7 @@ e2e: build
 .PHONY: chaos chaos-short
 # Real collector processes killed, starved and restarted while a kubelet-style
 # log grows and rotates; fails on any failed request lost or delivered twice
-# (test/chaos/README.md). Needs the built collector (make build first); the
+# (test/chaos/README.md). Builds the collector first; the
 # report table also goes to $(CHAOS_REPORT).
 CHAOS_REPORT ?= $(BUILD_DIR)/chaos-report.md
 chaos: build
