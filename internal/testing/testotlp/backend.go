@@ -20,6 +20,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 )
 
@@ -107,8 +110,23 @@ func readBody(r *http.Request) ([]byte, error) {
 		}
 		defer zr.Close()
 		rd = zr
+	case "zstd":
+		zr, err := zstd.NewReader(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		rd = zr
+	case "snappy":
+		// The collector's snappy is the block format, which S2 reads.
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		return s2.Decode(nil, raw)
 	default:
-		// The collector's exporters default to gzip; configure that or none.
+		// The collector's exporters default to gzip; configure that, zstd,
+		// snappy or none.
 		return nil, fmt.Errorf("content-encoding %q not supported", enc)
 	}
 	return io.ReadAll(rd)

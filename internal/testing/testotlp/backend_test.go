@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -15,6 +17,33 @@ import (
 )
 
 func export(t *testing.T, b *Backend, path string, ids ...string) int {
+	t.Helper()
+	return exportEncoded(t, b, "gzip", path, ids...)
+}
+
+// encode compresses body as the collector's exporters do for enc.
+func encode(t *testing.T, enc string, body []byte) []byte {
+	t.Helper()
+	var zb bytes.Buffer
+	switch enc {
+	case "gzip":
+		zw := gzip.NewWriter(&zb)
+		_, _ = zw.Write(body)
+		require.NoError(t, zw.Close())
+	case "zstd":
+		zw, err := zstd.NewWriter(&zb)
+		require.NoError(t, err)
+		_, _ = zw.Write(body)
+		require.NoError(t, zw.Close())
+	case "snappy":
+		return s2.EncodeSnappy(nil, body)
+	default:
+		return body
+	}
+	return zb.Bytes()
+}
+
+func exportEncoded(t *testing.T, b *Backend, enc, path string, ids ...string) int {
 	t.Helper()
 	ld := plog.NewLogs()
 	recs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
@@ -28,14 +57,12 @@ func export(t *testing.T, b *Backend, path string, ids ...string) int {
 	recs.AppendEmpty().Attributes().PutStr("k8s.event.reason", "BackOff") // not counted
 	body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
 	require.NoError(t, err)
-	var zb bytes.Buffer
-	zw := gzip.NewWriter(&zb)
-	_, _ = zw.Write(body)
-	require.NoError(t, zw.Close())
-	req, err := http.NewRequest(http.MethodPost, b.URL()+path, &zb)
+	req, err := http.NewRequest(http.MethodPost, b.URL()+path, bytes.NewReader(encode(t, enc, body)))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Content-Encoding", "gzip")
+	if enc != "" {
+		req.Header.Set("Content-Encoding", enc)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
@@ -56,4 +83,15 @@ func TestBackendCountsAndRefuses(t *testing.T) {
 	assert.Equal(t, int64(2), got.Accepted)
 	assert.Equal(t, int64(1), got.Refused)
 	assert.Equal(t, 2, b.Has([]string{"a", "b", "c"}))
+}
+
+// The exporters' compression options a test may configure all arrive intact;
+// an unknown one is answered 400, not counted.
+func TestBackendReadsEachCompression(t *testing.T) {
+	b := Start(t)
+	for _, enc := range []string{"", "gzip", "zstd", "snappy"} {
+		assert.Equal(t, 200, exportEncoded(t, b, enc, "/v1/logs", "id-"+enc), enc)
+	}
+	assert.Equal(t, 400, exportEncoded(t, b, "br", "/v1/logs", "id-br"))
+	assert.Equal(t, map[string]int{"id-": 1, "id-gzip": 1, "id-zstd": 1, "id-snappy": 1}, b.Tally().Counts)
 }
