@@ -101,6 +101,12 @@ receivers:
     start_at: beginning
     poll_interval: 100ms
 processors:
+  # As the shipped gateway, scaled to the 256 MiB this test allows: memory_limiter at 80% with a
+  # 25% spike allowance (limit_mib rather than percent: no cgroup limit here).
+  memory_limiter:
+    check_interval: 1s
+    limit_mib: 256
+    spike_limit_mib: 64
   correlate502:
     auth_type: none
     cluster_snapshot: ${env:STORM_SNAPSHOT}
@@ -110,7 +116,9 @@ processors:
 exporters:
   otlp_http:
     logs_endpoint: ${env:STORM_BACKEND}/v1/logs
-    compression: none
+    compression: ${env:STORM_COMPRESSION}
+    compression_params:
+      level: ${env:STORM_COMPRESSION_LEVEL}
     retry_on_failure:
       enabled: true
       max_elapsed_time: 0
@@ -125,19 +133,54 @@ service:
   pipelines:
     logs:
       receivers: [k8s502]
-      processors: [correlate502]
+      processors: [memory_limiter, correlate502]
       exporters: [otlp_http]
   telemetry:
     logs:
-      level: warn
+      # info: memory_limiter's forced collections are logged at info, its refusals at warn.
+      level: info
     metrics:
       level: none
 `
 
+// compression is the exporter's compression and its level: the shipped
+// gateway's (gzip at level 1) unless K8S502_STORM_COMPRESSION names another
+// (none, gzip, zstd, snappy) and K8S502_STORM_COMPRESSION_LEVEL its level
+// (0: the library's default).
+func compression() (string, string) {
+	c, l := os.Getenv("K8S502_STORM_COMPRESSION"), os.Getenv("K8S502_STORM_COMPRESSION_LEVEL")
+	if c == "" {
+		c = "gzip"
+	}
+	if l == "" {
+		l = "0"
+		if c == "gzip" {
+			l = "1"
+		}
+	}
+	return c, l
+}
+
+// runtimeEnv is the Go runtime's memory settings for the collector: GOGC as
+// shipped (the runtime's default, 100) and a GOMEMLIMIT of 80% of this test's
+// bound, as the shipped one is of its container's limit.
+// K8S502_STORM_GOGC and K8S502_STORM_GOMEMLIMIT override them.
+func runtimeEnv() []string {
+	gogc, limit := os.Getenv("K8S502_STORM_GOGC"), os.Getenv("K8S502_STORM_GOMEMLIMIT")
+	if gogc == "" {
+		gogc = "100"
+	}
+	if limit == "" {
+		limit = "200MiB"
+	}
+	return []string{"GOGC=" + gogc, "GOMEMLIMIT=" + limit}
+}
+
 type usage struct {
-	cpu     time.Duration
-	peakRSS int64 // bytes, VmHWM: anonymous and file-backed pages (bbolt maps its file)
-	anonRSS int64 // bytes, the largest RssAnon seen while polling: what the heap holds
+	cpu                 time.Duration
+	peakRSS             int64 // bytes, VmHWM: anonymous and file-backed pages (bbolt maps its file)
+	refusals, forcedGCs int   // memory_limiter's log lines: refusing data, and collections it forced
+	anonRSS             int64 // bytes, the largest RssAnon seen while polling: what the heap holds
 }
 
 // procUsage reads a running process's CPU time and peak RSS from /proc.
@@ -182,7 +225,10 @@ func run(t *testing.T, n int) (testotlp.Tally, usage) {
 	snapshot, err := filepath.Abs("../../examples/demo/cluster-snapshot.yaml")
 	require.NoError(t, err)
 	prog := testproc.Program(t.TempDir(), bin, "--config", cfgPath)
-	prog.Cmd.Env = append(os.Environ(), "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.URL(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
+	prog.Cmd.Env = append(os.Environ(), runtimeEnv()...)
+	prog.Cmd.Env = append(prog.Cmd.Env, "STORM_LOGS="+logs, "STORM_SNAPSHOT="+snapshot, "STORM_BACKEND="+be.URL(), "STORM_STORAGE="+t.TempDir(), "STORM_DETAIL="+detail())
+	comp, level := compression()
+	prog.Cmd.Env = append(prog.Cmd.Env, "STORM_COMPRESSION="+comp, "STORM_COMPRESSION_LEVEL="+level)
 	col, err := testproc.Start(prog)
 	require.NoError(t, err)
 	// Stopped before the next run starts; in a failed test Stop shows the
@@ -215,7 +261,25 @@ func run(t *testing.T, n int) (testotlp.Tally, usage) {
 			break
 		}
 	}
+	u.refusals, u.forcedGCs = memoryLimiterLines(t, col.LogPath())
 	return be.Tally(), u
+}
+
+// memoryLimiterLines counts memory_limiter's refusals and forced collections
+// in the collector's log.
+func memoryLimiterLines(t *testing.T, path string) (refusals, forced int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "Refusing data") {
+			refusals++
+		}
+		if strings.Contains(l, "Forcing a GC") {
+			forced++
+		}
+	}
+	return refusals, forced
 }
 
 func TestStorm(t *testing.T) {
@@ -257,10 +321,12 @@ func TestStorm(t *testing.T) {
 	t.Logf("| collector CPU per 1,000 records | %.1f ms | <= 5 ms |", cpuPer1000)
 	t.Logf("| peak RSS (anonymous + file-backed) | %d MiB | <= 256 MiB |", u.peakRSS>>20)
 	t.Logf("| largest anonymous RSS seen (polled every 0.5 s) | %d MiB | - |", u.anonRSS>>20)
-	t.Logf("| bytes shipped per failed request (request_detail %s, uncompressed OTLP) | %d | - |", detail(), tally.Bytes/int64(max(total, 1)))
+	t.Logf("| memory_limiter: refusals / forced collections (GOGC and GOMEMLIMIT: %s) | %d / %d | - |", strings.Join(runtimeEnv(), " "), u.refusals, u.forcedGCs)
+	comp, level := compression()
+	t.Logf("| bytes per failed request (request_detail %s, OTLP before %s level %s) | %d | - |", detail(), comp, level, tally.Bytes/int64(max(total, 1)))
 	if p := os.Getenv("K8S502_STORM_REPORT"); p != "" {
-		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d\n",
-			n, total, wrong, missing, tally.Unjudged, tally.Repeats(), cpuPer1000, u.peakRSS>>20)), 0o644)
+		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d anon_rss_mib=%d refusals=%d\n",
+			n, total, wrong, missing, tally.Unjudged, tally.Repeats(), cpuPer1000, u.peakRSS>>20, u.anonRSS>>20, u.refusals)), 0o644)
 	}
 	assert.Zero(t, missing, "records missing")
 	assert.Zero(t, wrong, "records judged differently from their original")
