@@ -17,7 +17,18 @@ type recent struct {
 	seed maphash.Seed
 	ents [recentSize]recentEntry
 	next int
+	// live counts the unused entries per hash bucket, so an error line whose
+	// request line is not here (the common case: it came first) is answered
+	// without scanning all entries; in a storm, where every request failed,
+	// that scan was most of what an error line cost.
+	live [liveBuckets]uint16
 }
+
+// liveBuckets is a power of two several times recentSize: few lines share a
+// bucket with another line's hash.
+const liveBuckets = 8 * recentSize
+
+func bucket(h uint64) int { return int(h & (liveBuckets - 1)) }
 
 type recentEntry struct {
 	hash   uint64
@@ -38,12 +49,18 @@ func newRecent() *recent { return &recent{seed: maphash.MakeSeed()} }
 func (r *recent) add(key, msg, time []byte, offset int64, stable bool) {
 	e := &r.ents[r.next]
 	r.next = (r.next + 1) % recentSize
+	if e.msg != nil && !e.used {
+		r.live[bucket(e.hash)]--
+	}
 	e.hash, e.used = maphash.Bytes(r.seed, key), false
 	if stable {
 		e.msg, e.time = msg, time
 	} else {
 		e.own = append(append(e.own[:0], msg...), time...)
 		e.msg, e.time = e.own[:len(msg):len(msg)], e.own[len(msg):]
+	}
+	if e.msg != nil {
+		r.live[bucket(e.hash)]++
 	}
 	e.offset = offset
 }
@@ -53,6 +70,9 @@ func (r *recent) add(key, msg, time []byte, offset int64, stable bool) {
 // must copy what it keeps: the buffers are reused.
 func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bool) bool {
 	h := maphash.Bytes(r.seed, key)
+	if r.live[bucket(h)] == 0 {
+		return false
+	}
 	for i := 1; i <= recentSize; i++ {
 		e := &r.ents[(r.next-i+recentSize)%recentSize]
 		if e.hash != h || e.used || e.msg == nil {
@@ -60,6 +80,7 @@ func (r *recent) take(key []byte, verify func(msg, time []byte, offset int64) bo
 		}
 		if verify(e.msg, e.time, e.offset) {
 			e.used = true
+			r.live[bucket(h)]--
 			return true
 		}
 	}

@@ -33,3 +33,42 @@ func TestRecentNeverWritesIntoATokenItKept(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// The per-bucket counts that let take skip the scan must match the entries
+// exactly, through eviction and take: a count too low would hide a line a
+// failure needs (its request emitted alone), one too high only costs a scan.
+func TestRecentCountsMatchItsEntries(t *testing.T) {
+	r := newRecent()
+	check := func(when string) {
+		t.Helper()
+		var want [liveBuckets]uint16
+		for _, e := range r.ents {
+			if e.msg != nil && !e.used {
+				want[bucket(e.hash)]++
+			}
+		}
+		if want != r.live {
+			t.Fatalf("%s: bucket counts differ from the entries", when)
+		}
+	}
+	key := func(i int) []byte { return []byte{byte(i), byte(i >> 8), 'k'} }
+	for i := 0; i < 3*recentSize; i++ {
+		r.add(key(i%(recentSize/2)), []byte("line"), nil, int64(i), i%2 == 0)
+		if i%3 == 0 && !r.take(key(i%(recentSize/2)), func(_, _ []byte, _ int64) bool { return true }) {
+			t.Fatalf("line %d just added not found", i)
+		}
+	}
+	check("after adds, takes and evictions")
+	// Every remaining unused line is still found, and a key never added is not.
+	for i := 0; i < recentSize/2; i++ {
+		for r.take(key(i), func(_, _ []byte, _ int64) bool { return true }) {
+		}
+	}
+	check("after taking everything")
+	if r.live != [liveBuckets]uint16{} {
+		t.Fatal("counts left after every line was taken")
+	}
+	if r.take([]byte("never"), func(_, _ []byte, _ int64) bool { return true }) {
+		t.Fatal("found a line never added")
+	}
+}
