@@ -11,6 +11,7 @@ package diagnose
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -135,8 +136,24 @@ func Diagnose(f Facts, s Store, cfg Config) Result {
 	return r
 }
 
+// judges recycles the judge of each diagnosis. The rules are called through
+// a table, so the compiler cannot keep the judge (the Facts and the Result
+// in progress, ~700 bytes) on the stack: a new one per record was the
+// largest single allocation of a judgement. Nothing keeps a judge after
+// diagnoseOne returns; its Result is copied out before it is cleared.
+var judges = sync.Pool{New: func() any { return new(judge) }}
+
 func diagnoseOne(f Facts, s Store, cfg Config) Result {
-	j := &judge{f: f, s: s, gw: gateways.Lookup(f.Gateway), cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
+	j := judges.Get().(*judge)
+	*j = judge{f: f, s: s, gw: gateways.Lookup(f.Gateway), cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
+	r := j.judge()
+	*j = judge{} // drop the references to the store, the pod and the texts
+	judges.Put(j)
+	return r
+}
+
+// judge resolves the target and tries the rules in order.
+func (j *judge) judge() Result {
 	j.resolve()
 	claimed := false
 	for _, r := range rules {
@@ -152,10 +169,10 @@ func diagnoseOne(f Facts, s Store, cfg Config) Result {
 		}
 		return j.result
 	}
-	if f.FailureSignal != "" && f.ErrorKind != "" {
+	if j.f.FailureSignal != "" && j.f.ErrorKind != "" {
 		// HAProxy's termination state and Envoy's response flags are the
 		// proxy's own verdict on the attempt, not an inference from timings.
-		j.evidence("%s stated the failure itself with its code %q (%s)", j.gw.Words, f.FailureSignal, orDash(f.ErrorMessage))
+		j.evidence("%s stated the failure itself with its code %q (%s)", j.gw.Words, j.f.FailureSignal, orDash(j.f.ErrorMessage))
 	}
 	j.capUnwatched()
 	return j.result
