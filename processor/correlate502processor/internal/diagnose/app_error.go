@@ -19,16 +19,16 @@ func upstreamAppError(j *judge) bool {
 		// line nothing else does.
 		who = fmt.Sprintf("the upstream (%s logged no address for it)", j.gw.Words)
 	}
-	ev := fmt.Sprintf("%s returned %s itself at %s; the gateway logged no upstream error", who, statusText(j.f.Status), ts(j.f.Time))
+	ev := fmt.Sprintf("%s returned %s itself at %s; the gateway logged no upstream error", who, statusText(j.f.Status), j.ts(j.f.Time))
 	if j.f.ErrorKind != "" {
-		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), ts(j.f.Time), j.f.ErrorMessage)
+		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), j.ts(j.f.Time), j.f.ErrorMessage)
 	}
 	if j.pod != nil {
 		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && !ready {
 			conf = schema.ConfidenceMedium
-			j.evidence("%s was not Ready at %s", j.podRef(), ts(j.f.Time))
+			j.evidence("%s was not Ready at %s", j.podRef(), j.ts(j.f.Time))
 		} else if known {
-			j.ruleOut("%s was Ready at %s", j.podRef(), ts(j.f.Time))
+			j.ruleOut("%s was Ready at %s", j.podRef(), j.ts(j.f.Time))
 		}
 	}
 	if j.silent {
@@ -42,10 +42,10 @@ func upstreamAppError(j *judge) bool {
 	}
 	rem := "the application produced this status: read its logs around the request time"
 	if t.Pod == "" && j.f.Host != "" {
-		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, ts(j.f.Time))
+		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, j.ts(j.f.Time))
 	}
 	if t.Pod != "" {
-		rem = fmt.Sprintf("kubectl -n %s logs %s --since-time=%s | grep -i -m 20 -E 'error|exception|panic'", t.Namespace, t.Pod, ts(j.f.Time.Add(-time.Minute)))
+		rem = fmt.Sprintf("kubectl -n %s logs %s --since-time=%s | grep -i -m 20 -E 'error|exception|panic'", t.Namespace, t.Pod, j.ts(j.f.Time.Add(-time.Minute)))
 	}
 	return j.claim(schema.CauseUpstreamAppError, conf, rem, ev)
 }

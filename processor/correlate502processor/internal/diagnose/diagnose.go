@@ -113,6 +113,8 @@ type judge struct {
 	// See reconstruct.go.
 	watchedAt, watchedKnown bool
 	reconstructed           bool
+
+	texts texts // see texts.go
 }
 
 type serviceRef struct {
@@ -186,7 +188,7 @@ func (j *judge) claim(cause, confidence, remediation string, evidence ...string)
 }
 
 func (j *judge) ruleOut(format string, args ...any) {
-	j.result.RuledOut = append(j.result.RuledOut, fmt.Sprintf(format, args...))
+	j.ruledOut(fmt.Sprintf(format, args...))
 }
 
 func (j *judge) evidence(format string, args ...any) {
@@ -219,13 +221,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func (j *judge) podRef() string {
-	if j.pod == nil {
-		return "pod at " + j.result.Target.Address
-	}
-	return "pod " + j.pod.Pod.Namespace + "/" + j.pod.Pod.Name
 }
 
 func (j *judge) unknownRemediation() string {

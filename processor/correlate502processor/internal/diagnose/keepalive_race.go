@@ -31,7 +31,7 @@ func keepaliveRace(j *judge) bool {
 		j.ruleOut("%s held the request %.3fs before closing: not a reused idle connection (the app's own timeout, or it died mid-request)", j.result.Target.Address, d)
 		return false
 	}
-	ev := []string{fmt.Sprintf("%s (%s) closed the connection at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage)}
+	ev := []string{fmt.Sprintf("%s (%s) closed the connection at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), j.f.ErrorMessage)}
 	conf := schema.ConfidenceMedium
 	if j.pod != nil {
 		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && ready {

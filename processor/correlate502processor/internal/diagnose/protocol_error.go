@@ -29,5 +29,5 @@ func protocolError(j *judge) bool {
 		return false
 	}
 	return j.claim(schema.CauseProtocolError, schema.ConfidenceHigh, rem,
-		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage))
+		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), j.f.ErrorMessage))
 }

@@ -47,7 +47,7 @@ func (j *judge) resolve() {
 	if c := pod.Pod.CreationTimestamp.Time; !c.IsZero() && c.After(j.f.Time) {
 		// State seen later than the request (a cluster watched only since
 		// then) must not be judged as if it had been there.
-		j.ruleOut("pod %s/%s holds %s now but was created at %s, after the request; the pod that served it is unknown", pod.Pod.Namespace, pod.Pod.Name, addr, ts(c))
+		j.ruleOut("pod %s/%s holds %s now but was created at %s, after the request; the pod that served it is unknown", pod.Pod.Namespace, pod.Pod.Name, addr, j.ts(c))
 		return
 	}
 	j.setPod(pod)

@@ -19,7 +19,7 @@ func tlsHandshake(j *judge) bool {
 	msg := j.f.ErrorMessage
 	rem := j.tlsRemediation(classifyTLS(j.f.ErrorKind, msg))
 	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
-		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
+		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), msg))
 }
 
 // classifyTLS reads the proxies' wordings: OpenSSL's (nginx), BoringSSL's

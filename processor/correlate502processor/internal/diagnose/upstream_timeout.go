@@ -23,7 +23,7 @@ func upstreamTimeout(j *judge) bool {
 	if d, ok := j.attemptTime(); ok {
 		waited = fmt.Sprintf(" after %.3fs", d)
 	}
-	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, ts(j.f.Time), j.f.ErrorMessage)
+	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, j.ts(j.f.Time), j.f.ErrorMessage)
 	knob := j.knobs().ReadTimeout
 	if j.f.ErrorKind == schema.ErrConnectTimeout {
 		knob = j.knobs().ConnectTimeout
@@ -56,5 +56,5 @@ func saturated(j *judge) bool {
 	target := "service " + j.result.Target.Namespace + "/" + orDash(j.result.Target.Service)
 	return j.claim(schema.CauseUpstreamTimeout, schema.ConfidenceHigh,
 		fmt.Sprintf("add capacity to %s (more replicas, kubectl -n %s get hpa), or raise the gateway's per-server connection limit if the pods can take more", target, j.result.Target.Namespace),
-		fmt.Sprintf("%s %s at %s: %s", j.gw.Words, what, ts(j.f.Time), j.f.ErrorMessage))
+		fmt.Sprintf("%s %s at %s: %s", j.gw.Words, what, j.ts(j.f.Time), j.f.ErrorMessage))
 }
