@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -43,7 +44,7 @@ func podCrash(j *judge) bool {
 		}
 	}
 	if best == nil && backoff == 0 {
-		j.ruleOut("%s had no container restart between %s and %s", j.podRef(), j.ts(j.from), j.ts(j.to))
+		j.ruledOut(j.podRef() + " had no container restart between " + j.ts(j.from) + " and " + j.ts(j.to))
 		return false
 	}
 	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
@@ -74,11 +75,11 @@ func podCrash(j *judge) bool {
 	}
 	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
 		if e.Reason == "BackOff" || e.Reason == "OOMKilling" {
-			ev = append(ev, fmt.Sprintf("event %s on %s at %s: %s (x%d)", e.Reason, j.podRef(), j.ts(e.Time), e.Message, e.Count))
+			ev = append(ev, "event "+e.Reason+" on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
 		}
 	}
 	if known && !ready {
-		ev = append(ev, fmt.Sprintf("%s was not Ready at %s", j.podRef(), j.ts(j.f.Time)))
+		ev = append(ev, j.podRef()+" was not Ready at "+j.ts(j.f.Time))
 	}
 	return j.claim(schema.CausePodCrash, conf, rem, ev...)
 }

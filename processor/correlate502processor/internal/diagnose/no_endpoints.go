@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -61,10 +62,10 @@ func noEndpoints(j *judge) bool {
 	if ready > 0 {
 		if local {
 			// ingress-nginx had not caught up, or the 503 came from elsewhere.
-			j.ruleOut("service %s/%s had %d ready endpoint(s) at %s", ns, name, ready, j.ts(j.f.Time))
+			j.ruledOut("service " + ns + "/" + name + " had " + strconv.Itoa(ready) + " ready endpoint(s) at " + j.ts(j.f.Time))
 			return false
 		}
-		j.ruleOut("service %s/%s had %d of %d endpoint(s) ready at %s", ns, name, ready, len(eps), j.ts(j.f.Time))
+		j.ruledOut("service " + ns + "/" + name + " had " + strconv.Itoa(ready) + " of " + strconv.Itoa(len(eps)) + " endpoint(s) ready at " + j.ts(j.f.Time))
 		return false
 	}
 	if !local && (len(eps) > 0 || j.pod != nil) {

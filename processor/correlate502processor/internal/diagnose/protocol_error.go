@@ -25,7 +25,7 @@ func protocolError(j *judge) bool {
 	case schema.ErrInvalidChunked:
 		rem = "the application's chunked body is malformed: fix its streaming code (or set Content-Length)"
 	default:
-		j.ruleOut("the upstream's responses were valid HTTP")
+		j.ruledOut("the upstream's responses were valid HTTP")
 		return false
 	}
 	return j.claim(schema.CauseProtocolError, schema.ConfidenceHigh, rem,

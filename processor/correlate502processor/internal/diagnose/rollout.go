@@ -39,7 +39,7 @@ func rolloutGap(j *judge) bool {
 		}
 	}
 	if len(started) == 0 {
-		j.ruleOut("deployment %s/%s had no rollout between %s and %s", ns, w.Name, j.ts(j.from), j.ts(j.to))
+		j.ruledOut("deployment " + ns + "/" + w.Name + " had no rollout between " + j.ts(j.from) + " and " + j.ts(j.to))
 		return false
 	}
 	desired := int32(1)

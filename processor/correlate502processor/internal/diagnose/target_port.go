@@ -53,7 +53,7 @@ func targetPortMismatch(j *judge) bool {
 		return false
 	}
 	if j.port != 0 && declares(p, j.port) {
-		j.ruleOut("%s declares port %d, the one %s dialled: the Service's targetPort is right", j.podRef(), j.port, j.gw.Words)
+		j.ruledOut(j.podRef() + " declares port " + strconv.Itoa(int(j.port)) + ", the one " + j.gw.Words + " dialled: the Service's targetPort is right")
 		return false
 	}
 	tp := sp.TargetPort

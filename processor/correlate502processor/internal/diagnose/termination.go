@@ -40,7 +40,7 @@ func podTermination(j *judge) bool {
 		}
 	}
 	if deleted.IsZero() || deleted.After(j.f.Time) {
-		j.ruleOut("%s was not being deleted at %s", j.podRef(), j.ts(j.f.Time))
+		j.ruledOut(j.podRef() + " was not being deleted at " + j.ts(j.f.Time))
 		return false
 	}
 	gap := j.f.Time.Sub(deleted)

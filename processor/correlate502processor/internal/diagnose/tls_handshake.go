@@ -13,7 +13,7 @@ import (
 // upstream's certificate failed verification.
 func tlsHandshake(j *judge) bool {
 	if j.f.ErrorKind != schema.ErrTLSHandshake && j.f.ErrorKind != schema.ErrTLSCertificate {
-		j.ruleOut("no TLS error between the gateway and %s", j.result.Target.Address)
+		j.ruledOut("no TLS error between the gateway and " + j.result.Target.Address)
 		return false
 	}
 	msg := j.f.ErrorMessage
