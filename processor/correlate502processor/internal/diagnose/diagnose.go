@@ -97,7 +97,8 @@ type judge struct {
 	cfg    Config
 	from   time.Time
 	to     time.Time
-	svc    *serviceRef
+	svc    *serviceRef // nil, or &svcRef (see setService)
+	svcRef serviceRef
 	pod    *cluster.PodInfo
 	ip     string
 	port   int32
@@ -127,7 +128,13 @@ type serviceRef struct {
 func Diagnose(f Facts, s Store, cfg Config) Result {
 	note, rescued := byFailedAttempt(&f)
 	var r Result
-	if peers := failedPeers(&f); len(peers) >= 2 && f.Outcome != schema.OutcomeRecovered {
+	var peers []attempt
+	// One address cannot make two failed peers: most records have one, and
+	// listing their attempts cost a slice and a map each.
+	if len(f.Addresses) >= 2 && f.Outcome != schema.OutcomeRecovered {
+		peers = failedPeers(&f)
+	}
+	if len(peers) >= 2 {
 		r = diagnoseAttempts(f, peers, func(g Facts) Result { return diagnoseOne(g, s, cfg) })
 	} else {
 		r = diagnoseOne(f, s, cfg)
