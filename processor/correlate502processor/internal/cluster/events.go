@@ -43,28 +43,61 @@ func (s *Store) AddEventV1(e *eventsv1.Event) {
 //
 // The events are the store's own: never changed after they are stored (a
 // newer version of an event replaces it), so callers read them without a
-// copy and must not write to them.
+// copy and must not write to them. The slice may be a view of the store's
+// index (see indexEvent): read it, never write to it; appending to it
+// copies.
 func (s *Store) Events(ns, kind, name string, from, to time.Time) []*Event {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []*Event
-	for _, e := range s.eventsByObj[nsName{ns, name}] {
-		if kind != "" && e.Kind != kind {
-			continue
-		}
-		start := firstNonZero(e.FirstTime, e.Time)
-		if e.Time.Before(from) || start.After(to) {
-			continue
-		}
-		out = append(out, e)
+	list := s.eventsByObj[nsName{ns, name}]
+	match := func(e *Event) bool {
+		return (kind == "" || e.Kind == kind) && !firstNonZero(e.FirstTime, e.Time).After(to)
 	}
-	slices.SortFunc(out, func(a, b *Event) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
+	// The index is ordered by Time: the events before lo ended before from.
+	lo, _ := slices.BinarySearchFunc(list, from, func(e *Event, from time.Time) int {
+		if e.Time.Before(from) {
+			return -1
 		}
-		return strings.Compare(a.Key, b.Key)
+		return 1
 	})
+	// Judging a pod asks for its events several times per record: when the
+	// matches form one run, which they usually do, hand out that run of the
+	// index instead of a copy. Its capacity ends with it, so an append by
+	// the caller cannot write into the index.
+	a := lo
+	for a < len(list) && !match(list[a]) {
+		a++
+	}
+	b := a
+	for b < len(list) && match(list[b]) {
+		b++
+	}
+	rest := b
+	for rest < len(list) && !match(list[rest]) {
+		rest++
+	}
+	if a == b {
+		return nil
+	}
+	if rest == len(list) {
+		return list[a:b:b]
+	}
+	out := slices.Clone(list[a:b])
+	for _, e := range list[rest:] {
+		if match(e) {
+			out = append(out, e)
+		}
+	}
 	return out
+}
+
+// compareEvents orders an object's events as Events returns them: by Time,
+// then by Key (unique), so the order is total.
+func compareEvents(a, b *Event) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Key, b.Key)
 }
 
 // EventFromCore normalizes a core/v1 Event. Time is the latest of
@@ -155,25 +188,52 @@ func (s *Store) addEvent(e Event) {
 	s.indexEvent(p)
 }
 
+// indexEvent adds e to its object's index, kept ordered by compareEvents.
+// The index is copy on write: Events hands out runs of it, so a list is
+// never changed in place once stored; every change stores a new one.
 func (s *Store) indexEvent(e *Event) {
 	k := nsName{e.Namespace, e.Name}
-	s.eventsByObj[k] = append(s.eventsByObj[k], e)
+	old := s.eventsByObj[k]
+	i, _ := slices.BinarySearchFunc(old, e, compareEvents)
+	list := make([]*Event, 0, len(old)+1)
+	list = append(list, old[:i]...)
+	list = append(list, e)
+	s.eventsByObj[k] = append(list, old[i:]...)
 }
 
 func (s *Store) unindexEvent(e *Event) {
 	k := nsName{e.Namespace, e.Name}
-	list := slices.DeleteFunc(s.eventsByObj[k], func(x *Event) bool { return x == e })
-	if len(list) == 0 {
+	old := s.eventsByObj[k]
+	i := slices.Index(old, e)
+	if i < 0 {
+		return
+	}
+	if len(old) == 1 {
 		delete(s.eventsByObj, k)
 		return
 	}
-	s.eventsByObj[k] = list
+	list := make([]*Event, 0, len(old)-1)
+	list = append(list, old[:i]...)
+	s.eventsByObj[k] = append(list, old[i+1:]...)
 }
 
-// pruneEvents drops events last seen before cutoff.
+// pruneEvents drops events last seen before cutoff. Lists that lose events
+// are replaced, not changed in place (see indexEvent).
 func (s *Store) pruneEvents(cutoff time.Time) {
 	for k, list := range s.eventsByObj {
-		out := list[:0]
+		keep := 0
+		for _, e := range list {
+			if !e.Time.Before(cutoff) {
+				keep++
+			}
+		}
+		if keep == len(list) {
+			continue
+		}
+		var out []*Event
+		if keep > 0 {
+			out = make([]*Event, 0, keep)
+		}
 		for _, e := range list {
 			if e.Time.Before(cutoff) {
 				delete(s.events, e.Key)
@@ -181,7 +241,6 @@ func (s *Store) pruneEvents(cutoff time.Time) {
 			}
 			out = append(out, e)
 		}
-		clear(list[len(out):])
 		if len(out) == 0 {
 			delete(s.eventsByObj, k)
 			continue

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -13,22 +14,22 @@ import (
 func upstreamAppError(j *judge) bool {
 	t := j.result.Target
 	conf := schema.ConfidenceHigh
-	who := fmt.Sprintf("upstream %s (%s)", t.Address, j.podRef())
+	who := "upstream " + t.Address + " (" + j.podRef() + ")"
 	if t.Address == "" && j.pod == nil {
 		// F5's default access log names no upstream, and without an error
 		// line nothing else does.
 		who = fmt.Sprintf("the upstream (%s logged no address for it)", j.gw.Words)
 	}
-	ev := fmt.Sprintf("%s returned %s itself at %s; the gateway logged no upstream error", who, statusText(j.f.Status), ts(j.f.Time))
+	ev := who + " returned " + statusText(j.f.Status) + " itself at " + j.ts(j.f.Time) + "; the gateway logged no upstream error"
 	if j.f.ErrorKind != "" {
-		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), ts(j.f.Time), j.f.ErrorMessage)
+		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), j.ts(j.f.Time), j.f.ErrorMessage)
 	}
 	if j.pod != nil {
 		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && !ready {
 			conf = schema.ConfidenceMedium
-			j.evidence("%s was not Ready at %s", j.podRef(), ts(j.f.Time))
+			j.evidence("%s was not Ready at %s", j.podRef(), j.ts(j.f.Time))
 		} else if known {
-			j.ruleOut("%s was Ready at %s", j.podRef(), ts(j.f.Time))
+			j.ruledOut(j.podRef() + " was Ready at " + j.ts(j.f.Time))
 		}
 	}
 	if j.silent {
@@ -42,10 +43,10 @@ func upstreamAppError(j *judge) bool {
 	}
 	rem := "the application produced this status: read its logs around the request time"
 	if t.Pod == "" && j.f.Host != "" {
-		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, ts(j.f.Time))
+		rem = fmt.Sprintf("the application produced this status: find the Service behind %s%s (kubectl get ingress -A | grep %s) and read its pods' logs around %s", j.f.Host, j.f.Path, j.f.Host, j.ts(j.f.Time))
 	}
 	if t.Pod != "" {
-		rem = fmt.Sprintf("kubectl -n %s logs %s --since-time=%s | grep -i -m 20 -E 'error|exception|panic'", t.Namespace, t.Pod, ts(j.f.Time.Add(-time.Minute)))
+		rem = "kubectl -n " + t.Namespace + " logs " + t.Pod + " --since-time=" + j.ts(j.f.Time.Add(-time.Minute)) + " | grep -i -m 20 -E 'error|exception|panic'"
 	}
 	return j.claim(schema.CauseUpstreamAppError, conf, rem, ev)
 }
@@ -55,5 +56,5 @@ func statusText(status int) string {
 	if status == 9 {
 		return "an HTTP/0.9 (headerless) response, logged as 009"
 	}
-	return fmt.Sprintf("%d", status)
+	return strconv.Itoa(status)
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -43,12 +44,12 @@ func podCrash(j *judge) bool {
 		}
 	}
 	if best == nil && backoff == 0 {
-		j.ruleOut("%s had no container restart between %s and %s", j.podRef(), ts(j.from), ts(j.to))
+		j.ruledOut(j.podRef() + " had no container restart between " + j.ts(j.from) + " and " + j.ts(j.to))
 		return false
 	}
 	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
 	if best != nil && known && ready && j.f.Time.Sub(best.at) > crashRecent {
-		j.ruleOut("%s last restarted at %s (%s), %s before the request, and was Ready again", j.podRef(), ts(best.at), best.t.Reason, j.f.Time.Sub(best.at).Round(time.Second))
+		j.ruleOut("%s last restarted at %s (%s), %s before the request, and was Ready again", j.podRef(), j.ts(best.at), best.t.Reason, j.f.Time.Sub(best.at).Round(time.Second))
 		return false
 	}
 	var ev []string
@@ -63,9 +64,9 @@ func podCrash(j *judge) bool {
 			if t.Reason != "" {
 				reason = ", last terminated " + t.Reason
 			}
-			ev = append(ev, fmt.Sprintf("%s container %s restarted by %s (restart %d, from a restart metric%s)", j.podRef(), t.Container, ts(best.at), t.RestartCount, reason))
+			ev = append(ev, fmt.Sprintf("%s container %s restarted by %s (restart %d, from a restart metric%s)", j.podRef(), t.Container, j.ts(best.at), t.RestartCount, reason))
 		} else {
-			ev = append(ev, fmt.Sprintf("%s container %s terminated %s (exit %d) at %s, restart %d", j.podRef(), t.Container, t.Reason, t.ExitCode, ts(best.at), t.RestartCount))
+			ev = append(ev, fmt.Sprintf("%s container %s terminated %s (exit %d) at %s, restart %d", j.podRef(), t.Container, t.Reason, t.ExitCode, j.ts(best.at), t.RestartCount))
 		}
 		rem = crashRemediation(j, t.Container, t.Reason)
 	} else {
@@ -74,11 +75,11 @@ func podCrash(j *judge) bool {
 	}
 	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
 		if e.Reason == "BackOff" || e.Reason == "OOMKilling" {
-			ev = append(ev, fmt.Sprintf("event %s on %s at %s: %s (x%d)", e.Reason, j.podRef(), ts(e.Time), e.Message, e.Count))
+			ev = append(ev, "event "+e.Reason+" on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
 		}
 	}
 	if known && !ready {
-		ev = append(ev, fmt.Sprintf("%s was not Ready at %s", j.podRef(), ts(j.f.Time)))
+		ev = append(ev, j.podRef()+" was not Ready at "+j.ts(j.f.Time))
 	}
 	return j.claim(schema.CausePodCrash, conf, rem, ev...)
 }

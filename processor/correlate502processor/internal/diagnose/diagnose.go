@@ -11,6 +11,7 @@ package diagnose
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -96,7 +97,8 @@ type judge struct {
 	cfg    Config
 	from   time.Time
 	to     time.Time
-	svc    *serviceRef
+	svc    *serviceRef // nil, or &svcRef (see setService)
+	svcRef serviceRef
 	pod    *cluster.PodInfo
 	ip     string
 	port   int32
@@ -112,6 +114,8 @@ type judge struct {
 	// See reconstruct.go.
 	watchedAt, watchedKnown bool
 	reconstructed           bool
+
+	texts texts // see texts.go
 }
 
 type serviceRef struct {
@@ -124,7 +128,13 @@ type serviceRef struct {
 func Diagnose(f Facts, s Store, cfg Config) Result {
 	note, rescued := byFailedAttempt(&f)
 	var r Result
-	if peers := failedPeers(&f); len(peers) >= 2 && f.Outcome != schema.OutcomeRecovered {
+	var peers []attempt
+	// One address cannot make two failed peers: most records have one, and
+	// listing their attempts cost a slice and a map each.
+	if len(f.Addresses) >= 2 && f.Outcome != schema.OutcomeRecovered {
+		peers = failedPeers(&f)
+	}
+	if len(peers) >= 2 {
 		r = diagnoseAttempts(f, peers, func(g Facts) Result { return diagnoseOne(g, s, cfg) })
 	} else {
 		r = diagnoseOne(f, s, cfg)
@@ -135,8 +145,24 @@ func Diagnose(f Facts, s Store, cfg Config) Result {
 	return r
 }
 
+// judges recycles the judge of each diagnosis. The rules are called through
+// a table, so the compiler cannot keep the judge (the Facts and the Result
+// in progress, ~700 bytes) on the stack: a new one per record was the
+// largest single allocation of a judgement. Nothing keeps a judge after
+// diagnoseOne returns; its Result is copied out before it is cleared.
+var judges = sync.Pool{New: func() any { return new(judge) }}
+
 func diagnoseOne(f Facts, s Store, cfg Config) Result {
-	j := &judge{f: f, s: s, gw: gateways.Lookup(f.Gateway), cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
+	j := judges.Get().(*judge)
+	*j = judge{f: f, s: s, gw: gateways.Lookup(f.Gateway), cfg: cfg, from: f.Time.Add(-cfg.Lookback), to: f.Time.Add(cfg.After)}
+	r := j.judge()
+	*j = judge{} // drop the references to the store, the pod and the texts
+	judges.Put(j)
+	return r
+}
+
+// judge resolves the target and tries the rules in order.
+func (j *judge) judge() Result {
 	j.resolve()
 	claimed := false
 	for _, r := range rules {
@@ -152,10 +178,10 @@ func diagnoseOne(f Facts, s Store, cfg Config) Result {
 		}
 		return j.result
 	}
-	if f.FailureSignal != "" && f.ErrorKind != "" {
+	if j.f.FailureSignal != "" && j.f.ErrorKind != "" {
 		// HAProxy's termination state and Envoy's response flags are the
 		// proxy's own verdict on the attempt, not an inference from timings.
-		j.evidence("%s stated the failure itself with its code %q (%s)", j.gw.Words, f.FailureSignal, orDash(f.ErrorMessage))
+		j.evidence("%s stated the failure itself with its code %q (%s)", j.gw.Words, j.f.FailureSignal, orDash(j.f.ErrorMessage))
 	}
 	j.capUnwatched()
 	return j.result
@@ -169,7 +195,7 @@ func (j *judge) claim(cause, confidence, remediation string, evidence ...string)
 }
 
 func (j *judge) ruleOut(format string, args ...any) {
-	j.result.RuledOut = append(j.result.RuledOut, fmt.Sprintf(format, args...))
+	j.ruledOut(fmt.Sprintf(format, args...))
 }
 
 func (j *judge) evidence(format string, args ...any) {
@@ -202,13 +228,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func (j *judge) podRef() string {
-	if j.pod == nil {
-		return "pod at " + j.result.Target.Address
-	}
-	return "pod " + j.pod.Pod.Namespace + "/" + j.pod.Pod.Name
 }
 
 func (j *judge) unknownRemediation() string {

@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -16,7 +15,7 @@ const raceMaxWait = 1.0
 // is shorter than the proxy's for its upstream connections.
 func keepaliveRace(j *judge) bool {
 	if j.f.ErrorKind != schema.ErrPrematureClose && j.f.ErrorKind != schema.ErrConnectionReset {
-		j.ruleOut("no premature close or reset by the upstream")
+		j.ruledOut("no premature close or reset by the upstream")
 		return false
 	}
 	// A reused idle connection fails before any response byte arrives; a
@@ -31,11 +30,11 @@ func keepaliveRace(j *judge) bool {
 		j.ruleOut("%s held the request %.3fs before closing: not a reused idle connection (the app's own timeout, or it died mid-request)", j.result.Target.Address, d)
 		return false
 	}
-	ev := []string{fmt.Sprintf("%s (%s) closed the connection at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage)}
+	ev := []string{j.result.Target.Address + " (" + j.podRef() + ") closed the connection at " + j.ts(j.f.Time) + ": " + j.f.ErrorMessage}
 	conf := schema.ConfidenceMedium
 	if j.pod != nil {
 		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && ready {
-			ev = append(ev, fmt.Sprintf("%s was Ready, not terminating and had no restart in the window", j.podRef()))
+			ev = append(ev, j.podRef()+" was Ready, not terminating and had no restart in the window")
 		}
 	} else {
 		conf = schema.ConfidenceLow

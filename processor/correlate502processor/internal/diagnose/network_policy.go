@@ -19,7 +19,7 @@ func networkPolicy(j *judge) bool {
 		return false
 	}
 	if j.pod == nil {
-		j.ruleOut("NetworkPolicy not evaluated: no pod held %s at %s", j.result.Target.Address, ts(j.f.Time))
+		j.ruleOut("NetworkPolicy not evaluated: no pod held %s at %s", j.result.Target.Address, j.ts(j.f.Time))
 		return false
 	}
 	src, srcDesc, ok := j.controllerPeer()
@@ -42,7 +42,7 @@ func networkPolicy(j *judge) bool {
 		}
 		return false
 	}
-	ev := []string{fmt.Sprintf("connect to %s (%s) timed out at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage)}
+	ev := []string{fmt.Sprintf("connect to %s (%s) timed out at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), j.f.ErrorMessage)}
 	for _, r := range v.Reasons {
 		ev = append(ev, r)
 	}

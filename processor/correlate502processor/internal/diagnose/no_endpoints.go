@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -31,18 +32,18 @@ func noEndpoints(j *judge) bool {
 		if j.sentinel {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh,
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
-				fmt.Sprintf("%s sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the %d is its way of saying \"no endpoints\")", j.gw.Words, j.result.Target.Address, ts(j.f.Time), j.f.Status))
+				fmt.Sprintf("%s sent the request to %s at %s: it points the upstream of a Service without endpoints there, so nothing answers (the %d is its way of saying \"no endpoints\")", j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), j.f.Status))
 		}
 		if local && j.f.UpstreamName == "" {
 			// Traefik's "no available server" 503 names no service.
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get ingress -A | grep %s  # find the Service behind %s%s, then: kubectl -n <ns> get endpointslices -l kubernetes.io/service-name=<service> -o wide", orDash(j.f.Host), orDash(j.f.Host), j.f.Path),
-				fmt.Sprintf("%s answered %d at %s without contacting any pod and named no upstream, which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, ts(j.f.Time)))
+				fmt.Sprintf("%s answered %d at %s without contacting any pod and named no upstream, which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, j.ts(j.f.Time)))
 		}
 		if local {
 			return j.claim(schema.CauseNoEndpoints, schema.ConfidenceMedium,
 				fmt.Sprintf("kubectl get endpointslices -A | grep %s  # the collector does not know a Service named like upstream %s", orDash(j.f.UpstreamName), orDash(j.f.UpstreamName)),
-				fmt.Sprintf("%s answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, orDash(j.f.UpstreamName), ts(j.f.Time)))
+				fmt.Sprintf("%s answered %d for upstream %s at %s without contacting any pod (no upstream address), which is what it does for a Service without ready endpoints", j.gw.Words, j.f.Status, orDash(j.f.UpstreamName), j.ts(j.f.Time)))
 		}
 		return false
 	}
@@ -61,10 +62,10 @@ func noEndpoints(j *judge) bool {
 	if ready > 0 {
 		if local {
 			// ingress-nginx had not caught up, or the 503 came from elsewhere.
-			j.ruleOut("service %s/%s had %d ready endpoint(s) at %s", ns, name, ready, ts(j.f.Time))
+			j.ruledOut("service " + ns + "/" + name + " had " + strconv.Itoa(ready) + " ready endpoint(s) at " + j.ts(j.f.Time))
 			return false
 		}
-		j.ruleOut("service %s/%s had %d of %d endpoint(s) ready at %s", ns, name, ready, len(eps), ts(j.f.Time))
+		j.ruledOut("service " + ns + "/" + name + " had " + strconv.Itoa(ready) + " of " + strconv.Itoa(len(eps)) + " endpoint(s) ready at " + j.ts(j.f.Time))
 		return false
 	}
 	if !local && (len(eps) > 0 || j.pod != nil) {
@@ -74,7 +75,7 @@ func noEndpoints(j *judge) bool {
 		return false
 	}
 	sel := svc.Spec.Selector
-	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, ts(j.f.Time), len(eps))}
+	ev := []string{fmt.Sprintf("service %s/%s had no ready endpoints at %s (%d listed)", ns, name, j.ts(j.f.Time), len(eps))}
 	if j.sentinel {
 		ev = append(ev, fmt.Sprintf("%s sent the request to %s, where it points the upstream of a Service without endpoints", j.gw.Words, j.result.Target.Address))
 	}
@@ -89,7 +90,7 @@ func noEndpoints(j *judge) bool {
 		case p.ExistedAt(j.f.Time):
 			matching = append(matching, p)
 		case !p.Deleted.IsZero() && !p.Deleted.After(j.f.Time) && !p.Deleted.Before(j.from):
-			ev = append(ev, fmt.Sprintf("pod %s/%s matching the selector was deleted at %s", ns, p.Pod.Name, ts(p.Deleted)))
+			ev = append(ev, fmt.Sprintf("pod %s/%s matching the selector was deleted at %s", ns, p.Pod.Name, j.ts(p.Deleted)))
 		}
 	}
 	rem := ""
@@ -117,7 +118,7 @@ func noEndpoints(j *judge) bool {
 		if notReady == len(matching) && j.whyUnready(unready, ev) {
 			return true
 		}
-		ev = append(ev, fmt.Sprintf("selector %s matches %d pod(s), %d not Ready at %s", labelsString(sel), len(matching), notReady, ts(j.f.Time)))
+		ev = append(ev, fmt.Sprintf("selector %s matches %d pod(s), %d not Ready at %s", labelsString(sel), len(matching), notReady, j.ts(j.f.Time)))
 		rem = fmt.Sprintf("kubectl -n %s get pods -l %s -o wide; kubectl -n %s describe pods -l %s | grep -A5 -i readiness", ns, selectorArg(sel), ns, selectorArg(sel))
 	}
 	return j.claim(schema.CauseNoEndpoints, schema.ConfidenceHigh, rem, ev...)

@@ -35,7 +35,7 @@ func podsGone(j *judge) bool {
 		return false
 	}
 	ns := svc.Namespace
-	unknown := fmt.Sprintf("%s belongs to no pod the collector knows: none held %s at %s", j.result.Target.Address, j.ip, ts(j.f.Time))
+	unknown := fmt.Sprintf("%s belongs to no pod the collector knows: none held %s at %s", j.result.Target.Address, j.ip, j.ts(j.f.Time))
 	deps := j.deploymentsOf(ns, svc.Spec.Selector)
 	if len(deps) == 0 {
 		j.ruleOut("%s, and no Deployment runs the pods of service %s/%s", unknown, ns, svc.Name)
@@ -95,14 +95,14 @@ func (j *judge) scaling(ns, d string) *goneScene {
 		rsNames[rs.Name], sc.newest = true, rs.Name
 		if c := rs.CreationTimestamp.Time; !c.Before(j.from) && !c.After(j.to) {
 			sc.scaledUp = true
-			sc.rollout = append(sc.rollout, fmt.Sprintf("ReplicaSet %s/%s (revision %s) created at %s", ns, rs.Name, rs.Annotations["deployment.kubernetes.io/revision"], ts(c)))
+			sc.rollout = append(sc.rollout, fmt.Sprintf("ReplicaSet %s/%s (revision %s) created at %s", ns, rs.Name, rs.Annotations["deployment.kubernetes.io/revision"], j.ts(c)))
 		}
 	}
 	for _, e := range j.s.Events(ns, "Deployment", d, j.from, j.to) {
 		if e.Reason != "ScalingReplicaSet" {
 			continue
 		}
-		sc.rollout = append(sc.rollout, fmt.Sprintf("event ScalingReplicaSet on deployment %s/%s at %s: %s", ns, d, ts(e.Time), e.Message))
+		sc.rollout = append(sc.rollout, fmt.Sprintf("event ScalingReplicaSet on deployment %s/%s at %s: %s", ns, d, j.ts(e.Time), e.Message))
 		if rs, ok := scaledReplicaSet(e.Message, "Scaled down replica set "); ok {
 			rsNames[rs] = true
 			sc.downs = append(sc.downs, scaleDown{rs: rs, at: eventStart(e)})
@@ -143,7 +143,7 @@ func (sc *goneScene) deletion(j *judge, rs, pod string, at time.Time, how string
 	if at.Before(d.at) {
 		d.at = at
 	}
-	d.how = append(d.how, how+" at "+ts(at))
+	d.how = append(d.how, how+" at "+j.ts(at))
 }
 
 // judge claims the record for the scene, or says why not.
@@ -161,7 +161,7 @@ func (sc *goneScene) judge(j *judge, unknown string) (bool, string) {
 	for _, sd := range sc.downs {
 		if !sc.named[sd.rs] && !sd.at.After(j.f.Time) {
 			// The scale-down deleted pods no event names: one may be ours.
-			ev = append(ev, fmt.Sprintf("ReplicaSet %s/%s was scaled down at %s; no event names the pods it deleted", ns, sd.rs, ts(sd.at)))
+			ev = append(ev, fmt.Sprintf("ReplicaSet %s/%s was scaled down at %s; no event names the pods it deleted", ns, sd.rs, j.ts(sd.at)))
 			if sd.at.After(last) {
 				last = sd.at
 			}
@@ -172,7 +172,7 @@ func (sc *goneScene) judge(j *judge, unknown string) (bool, string) {
 		knownNote = fmt.Sprintf(" (the pods events name as deleted, %s, are in the collector's state and did not hold %s)", strings.Join(sc.known, ", "), j.ip)
 	}
 	if len(sc.rollout) == 0 && len(sc.deleted) == 0 {
-		return false, fmt.Sprintf("deployment %s/%s had no rollout, scale-down or deletion of a pod unknown to the collector between %s and %s%s", ns, d, ts(j.from), ts(j.to), knownNote)
+		return false, fmt.Sprintf("deployment %s/%s had no rollout, scale-down or deletion of a pod unknown to the collector between %s and %s%s", ns, d, j.ts(j.from), j.ts(j.to), knownNote)
 	}
 	dep, haveDep := j.s.Deployment(ns, d)
 	ready, desired := 0, int32(0)
@@ -190,7 +190,7 @@ func (sc *goneScene) judge(j *judge, unknown string) (bool, string) {
 	short := haveDep && sc.scaledUp && int32(ready) < desired
 	if !short && last.IsZero() {
 		return false, fmt.Sprintf("deployment %s/%s was scaling between %s and %s with %d/%d endpoints ready, but no pod of it unknown to the collector was deleted before the request%s",
-			ns, d, ts(j.from), ts(j.to), ready, desired, knownNote)
+			ns, d, j.ts(j.from), j.ts(j.to), ready, desired, knownNote)
 	}
 	t := &j.result.Target
 	t.Workload = "Deployment/" + d
@@ -206,7 +206,7 @@ func (sc *goneScene) judge(j *judge, unknown string) (bool, string) {
 	if short {
 		surge, unavail := strategy(dep)
 		ev = append(ev, fmt.Sprintf("deployment %s/%s: %d/%d endpoints ready at %s; strategy maxSurge=%s maxUnavailable=%s minReadySeconds=%d",
-			ns, d, ready, desired, ts(j.f.Time), surge, unavail, dep.Spec.MinReadySeconds))
+			ns, d, ready, desired, j.ts(j.f.Time), surge, unavail, dep.Spec.MinReadySeconds))
 		minReady := max(dep.Spec.MinReadySeconds, 10)
 		rem := fmt.Sprintf(`kubectl -n %s patch deployment %s --type merge -p '{"spec":{"minReadySeconds":%d,"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}'  # surge new pods before removing old ones; a preStop sleep on container %s also keeps deleted pods serving until the gateway drops them`,
 			ns, d, minReady, container)
@@ -214,7 +214,7 @@ func (sc *goneScene) judge(j *judge, unknown string) (bool, string) {
 	}
 	gap := j.f.Time.Sub(last)
 	sleep, newGrace := preStopSleep(gap, grace)
-	ev = append(ev, fmt.Sprintf("the request came %.1fs after the last deletion before it (%s): the gateway still routed to a deleted pod", gap.Seconds(), ts(last)))
+	ev = append(ev, fmt.Sprintf("the request came %.1fs after the last deletion before it (%s): the gateway still routed to a deleted pod", gap.Seconds(), j.ts(last)))
 	rem := fmt.Sprintf(`kubectl -n %s patch deployment/%s --type strategic -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d,"containers":[{"name":"%s","lifecycle":{"preStop":{"exec":{"command":["sleep","%d"]}}}}]}}}}'  # preStop sleep %ds covers at least the %.1fs the gateway kept routing to a deleted pod`,
 		ns, d, newGrace, container, sleep, sleep, gap.Seconds())
 	return j.claim(schema.CausePodTermination, schema.ConfidenceMedium, rem, ev...), ""
@@ -268,7 +268,7 @@ func (j *judge) endpointHolder() (pod, node, line string) {
 			return "", "", "" // pods sharing the address: none is proven
 		}
 		pod, node = e.Pod, e.Node
-		line = fmt.Sprintf("the EndpointSlice of service %s/%s listed %s as pod %s (ready=%t terminating=%t) at %s", j.svc.ns, j.svc.name, j.ip, e.Pod, e.Ready, e.Terminating, ts(j.f.Time))
+		line = fmt.Sprintf("the EndpointSlice of service %s/%s listed %s as pod %s (ready=%t terminating=%t) at %s", j.svc.ns, j.svc.name, j.ip, e.Pod, e.Ready, e.Terminating, j.ts(j.f.Time))
 	}
 	return pod, node, line
 }

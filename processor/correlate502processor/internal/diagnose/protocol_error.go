@@ -25,9 +25,9 @@ func protocolError(j *judge) bool {
 	case schema.ErrInvalidChunked:
 		rem = "the application's chunked body is malformed: fix its streaming code (or set Content-Length)"
 	default:
-		j.ruleOut("the upstream's responses were valid HTTP")
+		j.ruledOut("the upstream's responses were valid HTTP")
 		return false
 	}
 	return j.claim(schema.CauseProtocolError, schema.ConfidenceHigh, rem,
-		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), j.f.ErrorMessage))
+		fmt.Sprintf("%s (%s) answered with invalid HTTP at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), j.f.ErrorMessage))
 }

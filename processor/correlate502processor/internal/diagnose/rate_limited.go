@@ -19,5 +19,5 @@ func rateLimited(j *judge) bool {
 	}
 	return j.claim(schema.CauseRateLimited, schema.ConfidenceHigh,
 		fmt.Sprintf("raise %s on %s, or slow the client down; nginx rejected it: %s", knob, target, j.f.ErrorMessage),
-		fmt.Sprintf("nginx %s rejected the request at %s before contacting any upstream: %s", module, ts(j.f.Time), j.f.ErrorMessage))
+		fmt.Sprintf("nginx %s rejected the request at %s before contacting any upstream: %s", module, j.ts(j.f.Time), j.f.ErrorMessage))
 }

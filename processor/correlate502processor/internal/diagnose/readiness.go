@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -27,17 +28,17 @@ func readinessProbe(j *judge) bool {
 	var ev []string
 	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, from, j.to) {
 		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
-			ev = append(ev, fmt.Sprintf("event Unhealthy on %s at %s: %s (x%d)", j.podRef(), ts(e.Time), e.Message, e.Count))
+			ev = append(ev, "event Unhealthy on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
 		}
 	}
 	if known && !ready {
-		ev = append(ev, fmt.Sprintf("%s was not Ready at %s", j.podRef(), ts(j.f.Time)))
+		ev = append(ev, j.podRef()+" was not Ready at "+j.ts(j.f.Time))
 	}
 	var flips []string
 	lost := false
 	for i, tr := range j.pod.Ready {
 		if !tr.At.Before(from) && !tr.At.After(j.to) {
-			flips = append(flips, fmt.Sprintf("%s became Ready=%t at %s", j.podRef(), tr.Ready, ts(tr.At)))
+			flips = append(flips, j.podRef()+" became Ready="+strconv.FormatBool(tr.Ready)+" at "+j.ts(tr.At))
 			// A new pod's first NotReady and first Ready are its startup,
 			// not a probe failing; losing readiness after having it is.
 			lost = lost || (!tr.Ready && i > 0)
@@ -48,7 +49,7 @@ func readinessProbe(j *judge) bool {
 	}
 	if len(ev) == 0 {
 		if known {
-			j.ruleOut("%s was Ready at %s and had no readiness failures since %s", j.podRef(), ts(j.f.Time), ts(from))
+			j.ruledOut(j.podRef() + " was Ready at " + j.ts(j.f.Time) + " and had no readiness failures since " + j.ts(from))
 		}
 		return false
 	}

@@ -39,7 +39,7 @@ func (j *judge) endpointReady(ns string, e *cluster.EndpointState) bool {
 	}
 	if ready != e.Ready {
 		j.reconstruct("endpoint %s (pod %s/%s) is listed ready=%t in the state the collector was shown, but the pod's Ready condition changed at %s (lastTransitionTime), so at %s it was ready=%t",
-			e.IP, ns, e.Pod, e.Ready, j.readyChange(ns, e.Pod), ts(j.f.Time), ready)
+			e.IP, ns, e.Pod, e.Ready, j.readyChange(ns, e.Pod), j.ts(j.f.Time), ready)
 	}
 	return ready
 }
@@ -47,7 +47,7 @@ func (j *judge) endpointReady(ns string, e *cluster.EndpointState) bool {
 // readyChange is the time of the pod's last Ready transition, as text.
 func (j *judge) readyChange(ns, pod string) string {
 	if p, ok := j.s.Pod(ns, pod); ok && len(p.Ready) > 0 {
-		return ts(p.Ready[len(p.Ready)-1].At)
+		return j.ts(p.Ready[len(p.Ready)-1].At)
 	}
 	return "-"
 }
@@ -82,5 +82,5 @@ func (j *judge) capUnwatched() {
 		return
 	}
 	r.Confidence = schema.ConfidenceMedium
-	r.Evidence = append(r.Evidence, fmt.Sprintf("the collector was not watching the cluster at %s (a snapshot taken later, or a gateway started after it): the state above is what the objects showed afterwards, so confidence is at most medium", ts(j.f.Time)))
+	r.Evidence = append(r.Evidence, fmt.Sprintf("the collector was not watching the cluster at %s (a snapshot taken later, or a gateway started after it): the state above is what the objects showed afterwards, so confidence is at most medium", j.ts(j.f.Time)))
 }

@@ -20,7 +20,7 @@ func (j *judge) resolve() {
 	}
 	host, portStr, err := net.SplitHostPort(addr)
 	if m, ok := j.upstreamService(host); ok {
-		j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
+		j.setService(m)
 		t.Namespace, t.Service, t.Port = m.Service.Namespace, m.Service.Name, j.svc.port
 	}
 	if slices.Contains(j.gw.Sentinels, addr) {
@@ -47,7 +47,7 @@ func (j *judge) resolve() {
 	if c := pod.Pod.CreationTimestamp.Time; !c.IsZero() && c.After(j.f.Time) {
 		// State seen later than the request (a cluster watched only since
 		// then) must not be judged as if it had been there.
-		j.ruleOut("pod %s/%s holds %s now but was created at %s, after the request; the pod that served it is unknown", pod.Pod.Namespace, pod.Pod.Name, addr, ts(c))
+		j.ruleOut("pod %s/%s holds %s now but was created at %s, after the request; the pod that served it is unknown", pod.Pod.Namespace, pod.Pod.Name, addr, j.ts(c))
 		return
 	}
 	j.setPod(pod)
@@ -56,10 +56,17 @@ func (j *judge) resolve() {
 		// default access log has none): the Service that listed this pod
 		// at the request's time is the one it routed to.
 		if m, ok := j.s.ServiceOfEndpoint(pod.Pod.Namespace, pod.Pod.Name, j.port, j.f.Time); ok {
-			j.svc = &serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
+			j.setService(m)
 			t.Namespace, t.Service, t.Port = m.Service.Namespace, m.Service.Name, j.svc.port
 		}
 	}
+}
+
+// setService makes m the judged Service. The reference lives in the judge
+// (j.svc points at it), which saves an allocation per record.
+func (j *judge) setService(m cluster.UpstreamMatch) {
+	j.svcRef = serviceRef{ns: m.Service.Namespace, name: m.Service.Name, port: portString(m.Port.Port, m.Port.Name)}
+	j.svc = &j.svcRef
 }
 
 // upstreamService finds the Service port the proxy sent the request to:

@@ -30,16 +30,16 @@ func rolloutGap(j *judge) bool {
 	for _, rs := range j.s.ReplicaSets(ns, w.Name) {
 		c := rs.CreationTimestamp.Time
 		if !c.Before(j.from) && !c.After(j.to) {
-			started = append(started, fmt.Sprintf("ReplicaSet %s/%s (revision %s) created at %s", ns, rs.Name, rs.Annotations["deployment.kubernetes.io/revision"], ts(c)))
+			started = append(started, fmt.Sprintf("ReplicaSet %s/%s (revision %s) created at %s", ns, rs.Name, rs.Annotations["deployment.kubernetes.io/revision"], j.ts(c)))
 		}
 	}
 	for _, e := range j.s.Events(ns, "Deployment", w.Name, j.from, j.to) {
 		if e.Reason == "ScalingReplicaSet" {
-			started = append(started, fmt.Sprintf("event ScalingReplicaSet at %s: %s", ts(e.Time), e.Message))
+			started = append(started, fmt.Sprintf("event ScalingReplicaSet at %s: %s", j.ts(e.Time), e.Message))
 		}
 	}
 	if len(started) == 0 {
-		j.ruleOut("deployment %s/%s had no rollout between %s and %s", ns, w.Name, ts(j.from), ts(j.to))
+		j.ruledOut("deployment " + ns + "/" + w.Name + " had no rollout between " + j.ts(j.from) + " and " + j.ts(j.to))
 		return false
 	}
 	desired := int32(1)
@@ -55,12 +55,12 @@ func rolloutGap(j *judge) bool {
 		}
 	}
 	if int32(ready) >= desired {
-		j.ruleOut("deployment %s/%s was rolling out but had %d/%d ready endpoints at %s", ns, w.Name, ready, desired, ts(j.f.Time))
+		j.ruleOut("deployment %s/%s was rolling out but had %d/%d ready endpoints at %s", ns, w.Name, ready, desired, j.ts(j.f.Time))
 		return false
 	}
 	surge, unavail := strategy(d)
 	ev := append(started, fmt.Sprintf("deployment %s/%s: %d/%d endpoints ready at %s; strategy maxSurge=%s maxUnavailable=%s minReadySeconds=%d",
-		ns, w.Name, ready, desired, ts(j.f.Time), surge, unavail, d.Spec.MinReadySeconds))
+		ns, w.Name, ready, desired, j.ts(j.f.Time), surge, unavail, d.Spec.MinReadySeconds))
 	minReady := d.Spec.MinReadySeconds
 	if minReady < 10 {
 		minReady = 10

@@ -1,8 +1,6 @@
 package diagnose
 
 import (
-	"fmt"
-
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/gateways"
 )
 
@@ -25,7 +23,7 @@ func (j *judge) knobs() gateways.Knobs { return j.gw.Knobs(j.route()) }
 // not hold Ingresses).
 func ingressRef(j *judge) string {
 	if t := j.result.Target; t.Service != "" {
-		return fmt.Sprintf("the Ingress routing to service %s/%s", t.Namespace, t.Service)
+		return "the Ingress routing to service " + t.Namespace + "/" + t.Service
 	}
 	return "the Ingress"
 }

@@ -31,7 +31,7 @@ func targetPortMismatch(j *judge) bool {
 	}
 	p := j.pod.Pod
 	if ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time); !known || !ready {
-		j.ruleOut("targetPort not compared: %s was not known to be Ready at %s", j.podRef(), ts(j.f.Time))
+		j.ruleOut("targetPort not compared: %s was not known to be Ready at %s", j.podRef(), j.ts(j.f.Time))
 		return false
 	}
 	if why := j.unsettled(); why != "" {
@@ -53,7 +53,7 @@ func targetPortMismatch(j *judge) bool {
 		return false
 	}
 	if j.port != 0 && declares(p, j.port) {
-		j.ruleOut("%s declares port %d, the one %s dialled: the Service's targetPort is right", j.podRef(), j.port, j.gw.Words)
+		j.ruledOut(j.podRef() + " declares port " + strconv.Itoa(int(j.port)) + ", the one " + j.gw.Words + " dialled: the Service's targetPort is right")
 		return false
 	}
 	tp := sp.TargetPort
@@ -68,10 +68,10 @@ func targetPortMismatch(j *judge) bool {
 	if j.port != 0 && j.sliceListsPort() {
 		want = intstr.FromInt32(j.port)
 		ev = append(ev, fmt.Sprintf("%s; the EndpointSlice listed %s on port %d and %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.ip, j.port, j.gw.Words, j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
+			spDesc, j.ip, j.port, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
 	} else {
 		ev = append(ev, fmt.Sprintf("%s; %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.gw.Words, j.result.Target.Address, ts(j.f.Time), orDash(j.f.ErrorMessage)))
+			spDesc, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
 	}
 	if want.Type == intstr.Int && declares(p, want.IntVal) || want.Type == intstr.String && declaresName(p, want.StrVal) {
 		j.ruleOut("%s declares the Service's targetPort %s", j.podRef(), want.String())
@@ -89,7 +89,7 @@ func targetPortMismatch(j *judge) bool {
 	}
 	ev = append(ev,
 		fmt.Sprintf("%s was Ready at %s with no restart or deletion since %s; its containers declare %s, none of them %s",
-			j.podRef(), ts(j.f.Time), ts(j.f.Time.Add(-crashRecent)), strings.Join(ports, ", "), what),
+			j.podRef(), j.ts(j.f.Time), j.ts(j.f.Time.Add(-crashRecent)), strings.Join(ports, ", "), what),
 		"containerPorts are informational: a process may listen on a port it does not declare, so this is not certain")
 	return j.claim(schema.CauseTargetPortMismatch, schema.ConfidenceMedium, targetPortRemediation(j, idx, sp, want), ev...)
 }
@@ -110,7 +110,7 @@ func (j *judge) unsettled() string {
 	}
 	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, from, j.to) {
 		if e.Reason == "Killing" || e.Reason == "BackOff" {
-			return fmt.Sprintf("event %s on %s at %s", e.Reason, j.podRef(), ts(e.Time))
+			return fmt.Sprintf("event %s on %s at %s", e.Reason, j.podRef(), j.ts(e.Time))
 		}
 	}
 	return ""

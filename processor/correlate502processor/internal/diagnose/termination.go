@@ -40,7 +40,7 @@ func podTermination(j *judge) bool {
 		}
 	}
 	if deleted.IsZero() || deleted.After(j.f.Time) {
-		j.ruleOut("%s was not being deleted at %s", j.podRef(), ts(j.f.Time))
+		j.ruledOut(j.podRef() + " was not being deleted at " + j.ts(j.f.Time))
 		return false
 	}
 	gap := j.f.Time.Sub(deleted)
@@ -71,10 +71,10 @@ func podTermination(j *judge) bool {
 		}
 	}
 	sleep, newGrace := preStopSleep(gap, grace)
-	ev := []string{fmt.Sprintf("%s deletion requested at %s; the request came %.1fs later, at %s", j.podRef(), ts(deleted), gap.Seconds(), ts(j.f.Time))}
+	ev := []string{fmt.Sprintf("%s deletion requested at %s; the request came %.1fs later, at %s", j.podRef(), j.ts(deleted), gap.Seconds(), j.ts(j.f.Time))}
 	for _, e := range j.endpoints(p.Namespace, j.result.Target.Service) {
 		if e.IP == j.ip && (e.Terminating || !e.Ready) {
-			ev = append(ev, fmt.Sprintf("endpoint %s of service %s/%s was ready=%t terminating=%t at %s", e.IP, p.Namespace, j.result.Target.Service, e.Ready, e.Terminating, ts(j.f.Time)))
+			ev = append(ev, fmt.Sprintf("endpoint %s of service %s/%s was ready=%t terminating=%t at %s", e.IP, p.Namespace, j.result.Target.Service, e.Ready, e.Terminating, j.ts(j.f.Time)))
 		}
 	}
 	if hasPreStop {

@@ -13,13 +13,13 @@ import (
 // upstream's certificate failed verification.
 func tlsHandshake(j *judge) bool {
 	if j.f.ErrorKind != schema.ErrTLSHandshake && j.f.ErrorKind != schema.ErrTLSCertificate {
-		j.ruleOut("no TLS error between the gateway and %s", j.result.Target.Address)
+		j.ruledOut("no TLS error between the gateway and " + j.result.Target.Address)
 		return false
 	}
 	msg := j.f.ErrorMessage
 	rem := j.tlsRemediation(classifyTLS(j.f.ErrorKind, msg))
 	return j.claim(schema.CauseTLSHandshake, schema.ConfidenceHigh, rem,
-		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), ts(j.f.Time), msg))
+		fmt.Sprintf("TLS to %s (%s) failed at %s: %s", j.result.Target.Address, j.podRef(), j.ts(j.f.Time), msg))
 }
 
 // classifyTLS reads the proxies' wordings: OpenSSL's (nginx), BoringSSL's

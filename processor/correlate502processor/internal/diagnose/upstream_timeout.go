@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
 )
@@ -16,14 +17,14 @@ func upstreamTimeout(j *judge) bool {
 		return saturated(j)
 	}
 	if j.f.ErrorKind != schema.ErrReadTimeout && j.f.ErrorKind != schema.ErrConnectTimeout {
-		j.ruleOut("no upstream timeout")
+		j.ruledOut("no upstream timeout")
 		return false
 	}
 	waited := ""
 	if d, ok := j.attemptTime(); ok {
-		waited = fmt.Sprintf(" after %.3fs", d)
+		waited = " after " + strconv.FormatFloat(d, 'f', 3, 64) + "s"
 	}
-	ev := fmt.Sprintf("%s (%s) %s%s at %s: %s", j.result.Target.Address, j.podRef(), timeoutVerb(j.f.ErrorKind), waited, ts(j.f.Time), j.f.ErrorMessage)
+	ev := j.result.Target.Address + " (" + j.podRef() + ") " + timeoutVerb(j.f.ErrorKind) + waited + " at " + j.ts(j.f.Time) + ": " + j.f.ErrorMessage
 	knob := j.knobs().ReadTimeout
 	if j.f.ErrorKind == schema.ErrConnectTimeout {
 		knob = j.knobs().ConnectTimeout
@@ -56,5 +57,5 @@ func saturated(j *judge) bool {
 	target := "service " + j.result.Target.Namespace + "/" + orDash(j.result.Target.Service)
 	return j.claim(schema.CauseUpstreamTimeout, schema.ConfidenceHigh,
 		fmt.Sprintf("add capacity to %s (more replicas, kubectl -n %s get hpa), or raise the gateway's per-server connection limit if the pods can take more", target, j.result.Target.Namespace),
-		fmt.Sprintf("%s %s at %s: %s", j.gw.Words, what, ts(j.f.Time), j.f.ErrorMessage))
+		fmt.Sprintf("%s %s at %s: %s", j.gw.Words, what, j.ts(j.f.Time), j.f.ErrorMessage))
 }

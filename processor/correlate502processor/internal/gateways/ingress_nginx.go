@@ -1,7 +1,6 @@
 package gateways
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
@@ -32,7 +31,9 @@ func ingressNginxKnobs(r Route) Knobs {
 		BackendTLS:     "nginx.ingress.kubernetes.io/backend-protocol on " + r.Ingress,
 		TrustCA:        "nginx.ingress.kubernetes.io/proxy-ssl-secret on " + r.Ingress + " (a Secret with ca.crt)",
 		// Keepalive: see ingressNginxKeepaliveFix, which names the value.
-		HeaderBuffer: fmt.Sprintf("kubectl -n %s annotate ingress <ingress for %s> nginx.ingress.kubernetes.io/proxy-buffer-size=16k --overwrite", r.Namespace, orDash(r.Service)),
+		// Built on every call, mostly unused: concatenation, not Sprintf,
+		// which boxed both arguments.
+		HeaderBuffer: "kubectl -n " + r.Namespace + " annotate ingress <ingress for " + orDash(r.Service) + "> nginx.ingress.kubernetes.io/proxy-buffer-size=16k --overwrite",
 	}
 }
 
