@@ -102,9 +102,9 @@ func (c *correlator) fillIncident(lr plog.LogRecord, inc *incident.Incident, r d
 	a.PutInt(schema.IncidentCount, int64(inc.Count))
 	a.PutStr(schema.IncidentFirstRequest, inc.First.UTC().Format(time.RFC3339Nano))
 	a.PutStr(schema.IncidentLastRequest, inc.Last.UTC().Format(time.RFC3339Nano))
-	a.PutInt(schema.IncidentFailed, int64(inc.Outcomes[schema.OutcomeFailed]))
-	a.PutInt(schema.IncidentRecovered, int64(inc.Outcomes[schema.OutcomeRecovered]))
-	a.PutInt(schema.IncidentTruncated, int64(inc.Outcomes[schema.OutcomeTruncated]))
+	a.PutInt(schema.IncidentFailed, int64(inc.Outcomes.Failed))
+	a.PutInt(schema.IncidentRecovered, int64(inc.Outcomes.Recovered))
+	a.PutInt(schema.IncidentTruncated, int64(inc.Outcomes.Truncated))
 	st := a.PutEmptySlice(schema.IncidentStatuses)
 	for _, s := range inc.Statuses {
 		st.AppendEmpty().SetInt(int64(s))
