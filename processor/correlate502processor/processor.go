@@ -249,6 +249,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		res := rl.Resource().Attributes()
+		rc := resourceCopy{src: res} // this resource's, not the last one's
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
@@ -261,7 +262,7 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 				jd := c.memo.get(key, func() diagnose.Result { return c.judge(ownFacts(f)) })
 				r := jd.Result
 				annotate(lr, r, full)
-				incs = append(incs, c.observe(res, lr, &f, jd, owner, now)...)
+				incs = append(incs, c.observe(&rc, lr, &f, jd, owner, now)...)
 				causes[r.Cause]++
 			}
 		}
