@@ -193,9 +193,15 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 	var es []entry
 	// Each entry is appended into buf and copied out once: fmt cost about
 	// seven allocations per entry, and a pod's events make most entries.
+	// buf and es start at sizes that fit most timelines (an entry is under
+	// 256 bytes, most timelines hold a few), not at nothing, where growing
+	// them cost as many allocations as the entries themselves.
 	var buf []byte
 	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && !at.After(to) }
 	start := func(at time.Time) {
+		if buf == nil {
+			buf, es = make([]byte, 0, 256), make([]entry, 0, 8)
+		}
 		buf = at.UTC().AppendFormat(buf[:0], time.RFC3339)
 		buf = append(buf, ' ')
 	}
