@@ -1,6 +1,8 @@
 package correlate502processor // import "github.com/k8s502/otelcol-k8s502/processor/correlate502processor"
 
 import (
+	"slices"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -12,7 +14,21 @@ import (
 // attributes: a Get per fact scans the ~30 attributes each time, which was
 // most of what a judgement reused from its incident cost.
 func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
-	f := diagnose.Facts{
+	var f diagnose.Facts
+	readFacts(&f, res, lr)
+	return f
+}
+
+// readFacts is factsOf into f, reusing the arrays of f's slices: judgeAll
+// reads every record into the same Facts, and four small slices per record
+// were most of what a record reusing its incident's judgement allocated.
+// Whatever keeps the facts beyond the record must take ownFacts of them. (A
+// record without one of the lists drops its array; the next one allocates
+// again, as before.)
+func readFacts(f *diagnose.Facts, res pcommon.Map, lr plog.LogRecord) {
+	addrs, statuses := f.Addresses[:0], f.Statuses[:0]
+	lengths, times := f.ResponseLengths[:0], f.ResponseTimes[:0]
+	*f = diagnose.Facts{
 		Time:                lr.Timestamp().AsTime(),
 		ControllerNamespace: str(res, schema.K8sNamespaceName),
 		ControllerPod:       str(res, schema.K8sPodName),
@@ -49,31 +65,36 @@ func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
 		case schema.URLPath:
 			f.Path = v.AsString()
 		case schema.UpstreamAddresses:
-			f.Addresses = strsOf(v)
+			f.Addresses = appendStrs(addrs, v)
 		case schema.UpstreamStatuses:
-			f.Statuses = strsOf(v)
+			f.Statuses = appendStrs(statuses, v)
 		case schema.HTTPResponseStatusCode:
 			if v.Type() == pcommon.ValueTypeInt {
 				f.Status = int(v.Int())
 			}
 		case schema.UpstreamResponseLengths:
 			if v.Type() == pcommon.ValueTypeSlice {
-				f.ResponseLengths = make([]int64, v.Slice().Len())
-				for i := range f.ResponseLengths {
-					f.ResponseLengths[i] = v.Slice().At(i).Int()
+				f.ResponseLengths = lengths
+				if f.ResponseLengths == nil {
+					f.ResponseLengths = []int64{} // non-nil, even when empty, as make was
+				}
+				for i := 0; i < v.Slice().Len(); i++ {
+					f.ResponseLengths = append(f.ResponseLengths, v.Slice().At(i).Int())
 				}
 			}
 		case schema.UpstreamResponseTimes:
 			if v.Type() == pcommon.ValueTypeSlice {
-				f.ResponseTimes = make([]float64, v.Slice().Len())
-				for i := range f.ResponseTimes {
-					f.ResponseTimes[i] = v.Slice().At(i).Double()
+				f.ResponseTimes = times
+				if f.ResponseTimes == nil {
+					f.ResponseTimes = []float64{} // non-nil, even when empty, as make was
+				}
+				for i := 0; i < v.Slice().Len(); i++ {
+					f.ResponseTimes = append(f.ResponseTimes, v.Slice().At(i).Double())
 				}
 			}
 		}
 		return true
 	})
-	return f
 }
 
 func str(m pcommon.Map, k string) string {
@@ -83,15 +104,30 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
-func strsOf(v pcommon.Value) []string {
+// appendStrs appends the strings of the slice v to b; it returns nil when v
+// is not a slice and a non-nil slice when it is, even an empty one, as
+// make did before the arrays were reused.
+func appendStrs(b []string, v pcommon.Value) []string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		return nil
 	}
-	out := make([]string, v.Slice().Len())
-	for i := range out {
-		out[i] = v.Slice().At(i).AsString()
+	if b == nil {
+		b = []string{}
 	}
-	return out
+	for i := 0; i < v.Slice().Len(); i++ {
+		b = append(b, v.Slice().At(i).AsString())
+	}
+	return b
+}
+
+// ownFacts is f with slices of its own, safe to keep after the next
+// readFacts into f.
+func ownFacts(f diagnose.Facts) diagnose.Facts {
+	f.Addresses = slices.Clone(f.Addresses)
+	f.Statuses = slices.Clone(f.Statuses)
+	f.ResponseLengths = slices.Clone(f.ResponseLengths)
+	f.ResponseTimes = slices.Clone(f.ResponseTimes)
+	return f
 }
 
 // annotate writes the diagnosis onto the record; it only adds attributes.

@@ -2,8 +2,8 @@ package correlate502processor // import "github.com/k8s502/otelcol-k8s502/proces
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +18,8 @@ import (
 )
 
 // incidentState is what an incident record repeats of the diagnosis and of
-// the gateway's resource; kept with the incident until it closes.
+// the gateway's resource; kept with the incident until it closes. resource
+// may be shared with other incidents (see resourceCopy): read it only.
 type incidentState struct {
 	result   diagnose.Result
 	resource pcommon.Map
@@ -43,10 +44,30 @@ func incidentTrackerKey(r diagnose.Result) string {
 	return incident.Key(&req)
 }
 
+// resourceCopy is one copy of a gateway's resource, made when the first of
+// its records opens an incident and shared by every incident its records
+// open in the same batch: a copy per incident was a fifth of what opening
+// one allocated. The copy is only ever read (appendIncidents copies from
+// it), so sharing it is safe; judgeAll makes a new one per resource.
+type resourceCopy struct {
+	src  pcommon.Map
+	copy pcommon.Map
+	made bool
+}
+
+func (rc *resourceCopy) get() pcommon.Map {
+	if !rc.made {
+		rc.copy = pcommon.NewMap()
+		rc.src.CopyTo(rc.copy)
+		rc.made = true
+	}
+	return rc.copy
+}
+
 // observe counts a judged request in its incident, writes the incident id on
 // the request's record and returns the incident records to send with it:
 // the incident it opened, and any it closed.
-func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Facts, jd *judgement, owner *logsProcessor, now time.Time) []*incident.Incident {
+func (c *correlator) observe(res *resourceCopy, lr plog.LogRecord, f *diagnose.Facts, jd *judgement, owner *logsProcessor, now time.Time) []*incident.Incident {
 	r := jd.Result
 	req := incidentRequest(r)
 	req.Key, req.Time, req.Status, req.Outcome, req.Owner = jd.incident, f.Time, f.Status, f.Outcome, owner
@@ -56,9 +77,7 @@ func (c *correlator) observe(res pcommon.Map, lr plog.LogRecord, f *diagnose.Fac
 	id, opened, closed := c.incidents.Observe(req, now)
 	lr.Attributes().PutStr(schema.IncidentID, id)
 	if opened != nil {
-		m := pcommon.NewMap()
-		res.CopyTo(m)
-		c.incidentInfo.Store(id, &incidentState{result: r, resource: m})
+		c.incidentInfo.Store(id, &incidentState{result: r, resource: res.get()})
 		closed = append(closed, opened)
 	}
 	return closed
@@ -102,9 +121,9 @@ func (c *correlator) fillIncident(lr plog.LogRecord, inc *incident.Incident, r d
 	a.PutInt(schema.IncidentCount, int64(inc.Count))
 	a.PutStr(schema.IncidentFirstRequest, inc.First.UTC().Format(time.RFC3339Nano))
 	a.PutStr(schema.IncidentLastRequest, inc.Last.UTC().Format(time.RFC3339Nano))
-	a.PutInt(schema.IncidentFailed, int64(inc.Outcomes[schema.OutcomeFailed]))
-	a.PutInt(schema.IncidentRecovered, int64(inc.Outcomes[schema.OutcomeRecovered]))
-	a.PutInt(schema.IncidentTruncated, int64(inc.Outcomes[schema.OutcomeTruncated]))
+	a.PutInt(schema.IncidentFailed, int64(inc.Outcomes.Failed))
+	a.PutInt(schema.IncidentRecovered, int64(inc.Outcomes.Recovered))
+	a.PutInt(schema.IncidentTruncated, int64(inc.Outcomes.Truncated))
 	st := a.PutEmptySlice(schema.IncidentStatuses)
 	for _, s := range inc.Statuses {
 		st.AppendEmpty().SetInt(int64(s))
@@ -116,24 +135,46 @@ func (c *correlator) fillIncident(lr plog.LogRecord, inc *incident.Incident, r d
 }
 
 // incidentSummary is the record's body: the line a person reads first.
+// Appended into one buffer, not formatted: every opening and closing record
+// has one, and fmt cost a dozen allocations each (its arguments escape).
 func incidentSummary(inc *incident.Incident, r diagnose.Result, state string) string {
 	t := r.Target
-	what := t.Address
-	if t.Service != "" {
-		what = t.Namespace + "/" + t.Service
+	b := make([]byte, 0, 256)
+	b = append(b, state...)
+	b = append(b, " incident "...)
+	b = append(b, inc.ID...)
+	b = append(b, ": "...)
+	b = strconv.AppendInt(b, int64(inc.Count), 10)
+	b = append(b, " request(s) to "...)
+	switch {
+	case t.Service != "":
+		b = append(b, t.Namespace...)
+		b = append(b, '/')
+		b = append(b, t.Service...)
 		if t.Pod != "" {
-			what += " (pod " + t.Pod + ")"
+			b = append(b, " (pod "...)
+			b = append(b, t.Pod...)
+			b = append(b, ')')
 		}
+	case t.Address != "":
+		b = append(b, t.Address...)
+	default:
+		b = append(b, "an unknown upstream"...)
 	}
-	if what == "" {
-		what = "an unknown upstream"
-	}
-	s := fmt.Sprintf("%s incident %s: %d request(s) to %s failed between %s and %s; cause %s (%s confidence)",
-		state, inc.ID, inc.Count, what, inc.First.UTC().Format(time.RFC3339), inc.Last.UTC().Format(time.RFC3339), r.Cause, r.Confidence)
+	b = append(b, " failed between "...)
+	b = inc.First.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, " and "...)
+	b = inc.Last.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, "; cause "...)
+	b = append(b, r.Cause...)
+	b = append(b, " ("...)
+	b = append(b, r.Confidence...)
+	b = append(b, " confidence)"...)
 	if r.Remediation != "" {
-		s += "; fix: " + r.Remediation
+		b = append(b, "; fix: "...)
+		b = append(b, r.Remediation...)
 	}
-	return s
+	return string(b)
 }
 
 // timeline lists the Kubernetes signals around an incident that explain it:
@@ -150,40 +191,102 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 		text string
 	}
 	var es []entry
-	add := func(at time.Time, format string, args ...any) {
-		if !at.IsZero() && !at.Before(from) && !at.After(to) {
-			es = append(es, entry{at, at.UTC().Format(time.RFC3339) + " " + fmt.Sprintf(format, args...)})
+	// Each entry is appended into buf and copied out once: fmt cost about
+	// seven allocations per entry, and a pod's events make most entries.
+	// buf and es start at sizes that fit most timelines (an entry is under
+	// 256 bytes, most timelines hold a few), not at nothing, where growing
+	// them cost as many allocations as the entries themselves.
+	var buf []byte
+	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && !at.After(to) }
+	start := func(at time.Time) {
+		if buf == nil {
+			buf, es = make([]byte, 0, 256), make([]entry, 0, 8)
 		}
+		buf = at.UTC().AppendFormat(buf[:0], time.RFC3339)
+		buf = append(buf, ' ')
 	}
+	pod := func() {
+		buf = append(buf, t.Namespace...)
+		buf = append(buf, '/')
+		buf = append(buf, t.Pod...)
+	}
+	add := func(at time.Time) { es = append(es, entry{at, string(buf)}) }
 	if t.Pod != "" {
-		pod := t.Namespace + "/" + t.Pod
 		for _, term := range c.store.Terminations(t.Namespace, t.Pod, from, to) {
 			at := term.FinishedAt
 			if at.IsZero() {
 				at = term.Seen
 			}
-			add(at, "container %s of pod %s terminated %s (exit %d), restart %d", term.Container, pod, term.Reason, term.ExitCode, term.RestartCount)
+			if !in(at) {
+				continue
+			}
+			start(at)
+			buf = append(buf, "container "...)
+			buf = append(buf, term.Container...)
+			buf = append(buf, " of pod "...)
+			pod()
+			buf = append(buf, " terminated "...)
+			buf = append(buf, term.Reason...)
+			buf = append(buf, " (exit "...)
+			buf = strconv.AppendInt(buf, int64(term.ExitCode), 10)
+			buf = append(buf, "), restart "...)
+			buf = strconv.AppendInt(buf, int64(term.RestartCount), 10)
+			add(at)
 		}
 		if p, ok := c.store.Pod(t.Namespace, t.Pod); ok {
 			for _, tr := range p.Ready {
-				if tr.Ready {
-					add(tr.At, "pod %s became Ready (endpoint added)", pod)
-				} else {
-					add(tr.At, "pod %s lost readiness (endpoint removed)", pod)
+				if !in(tr.At) {
+					continue
 				}
+				start(tr.At)
+				buf = append(buf, "pod "...)
+				pod()
+				if tr.Ready {
+					buf = append(buf, " became Ready (endpoint added)"...)
+				} else {
+					buf = append(buf, " lost readiness (endpoint removed)"...)
+				}
+				add(tr.At)
 			}
-			if dt := p.Pod.DeletionTimestamp; dt != nil {
-				add(dt.Time, "pod %s deleted", pod)
+			if dt := p.Pod.DeletionTimestamp; dt != nil && in(dt.Time) {
+				start(dt.Time)
+				buf = append(buf, "pod "...)
+				pod()
+				buf = append(buf, " deleted"...)
+				add(dt.Time)
 			}
 		}
 		for _, e := range c.store.Events(t.Namespace, "Pod", t.Pod, from, to) {
-			add(e.Time, "event %s on pod %s: %s (x%d)", e.Reason, pod, oneLine(e.Message), e.Count)
+			if !in(e.Time) {
+				continue
+			}
+			start(e.Time)
+			buf = append(buf, "event "...)
+			buf = append(buf, e.Reason...)
+			buf = append(buf, " on pod "...)
+			pod()
+			buf = append(buf, ": "...)
+			buf = appendOneLine(buf, e.Message)
+			buf = append(buf, " (x"...)
+			buf = strconv.AppendInt(buf, int64(e.Count), 10)
+			buf = append(buf, ')')
+			add(e.Time)
 		}
 	}
 	if t.Workload != "" {
 		kind, name, _ := strings.Cut(t.Workload, "/")
 		for _, e := range c.store.Events(t.Namespace, kind, name, from, to) {
-			add(e.Time, "event %s on %s: %s", e.Reason, t.Workload, oneLine(e.Message))
+			if !in(e.Time) {
+				continue
+			}
+			start(e.Time)
+			buf = append(buf, "event "...)
+			buf = append(buf, e.Reason...)
+			buf = append(buf, " on "...)
+			buf = append(buf, t.Workload...)
+			buf = append(buf, ": "...)
+			buf = appendOneLine(buf, e.Message)
+			add(e.Time)
 		}
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
@@ -199,12 +302,24 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 	return out
 }
 
-func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
+// appendOneLine appends s with its newlines as spaces, cut after 200 bytes
+// with an ellipsis.
+func appendOneLine(b []byte, s string) []byte {
+	cut := len(s) > 200
+	if cut {
+		s = s[:200]
 	}
-	return s
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			b = append(b, ' ')
+		} else {
+			b = append(b, s[i])
+		}
+	}
+	if cut {
+		b = append(b, "…"...)
+	}
+	return b
 }
 
 // closeIdle sends the closing record of every incident idle for

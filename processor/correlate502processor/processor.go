@@ -244,21 +244,25 @@ func (c *correlator) judgeAll(ctx context.Context, ld plog.Logs, owner *logsProc
 	causes := map[string]int64{}
 	var incs []*incident.Incident
 	key := make([]byte, 0, 512)
+	var f diagnose.Facts // read anew for each record, its slices reused
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		res := rl.Resource().Attributes()
+		rc := resourceCopy{src: res} // this resource's, not the last one's
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				f := factsOf(res, lr)
+				readFacts(&f, res, lr)
 				key = incidentKey(key, &f)
-				jd := c.memo.get(key, func() diagnose.Result { return c.judge(f) })
+				// The judgement is kept for later records: it must not see
+				// this one's slices change under it.
+				jd := c.memo.get(key, func() diagnose.Result { return c.judge(ownFacts(f)) })
 				r := jd.Result
 				annotate(lr, r, full)
-				incs = append(incs, c.observe(res, lr, &f, jd, owner, now)...)
+				incs = append(incs, c.observe(&rc, lr, &f, jd, owner, now)...)
 				causes[r.Cause]++
 			}
 		}

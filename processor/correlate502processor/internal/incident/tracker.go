@@ -33,12 +33,12 @@ type Incident struct {
 	Target   Target
 	First    time.Time // first failed request
 	Last     time.Time
-	Count    int            // requests
-	Outcomes map[string]int // k8s502.outcome -> requests
-	Statuses []int          // final statuses seen, ascending
-	Samples  []string       // request ids, the first few
-	Owner    any            // who sends its records (the pipeline it came through)
-	Closed   bool           // no longer counting: this is its final state
+	Count    int      // requests
+	Outcomes Outcomes // requests by k8s502.outcome
+	Statuses []int    // final statuses seen, ascending
+	Samples  []string // request ids, the first few
+	Owner    any      // who sends its records (the pipeline it came through)
+	Closed   bool     // no longer counting: this is its final state
 
 	lastWall time.Time
 	elem     *list.Element // in Tracker.byWall
@@ -102,20 +102,19 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 			closed = append(closed, t.evictLocked())
 		}
 		inc = &Incident{
-			ID:       newID(k, r.Time),
-			Cause:    r.Cause,
-			Target:   r.Target,
-			First:    r.Time,
-			Last:     r.Time,
-			Outcomes: map[string]int{},
-			Owner:    r.Owner,
+			ID:     newID(k, r.Time),
+			Cause:  r.Cause,
+			Target: r.Target,
+			First:  r.Time,
+			Last:   r.Time,
+			Owner:  r.Owner,
 		}
 		t.open[k] = inc
 		inc.elem = t.byWall.PushBack(k)
 		opened = inc
 	}
 	inc.Count++
-	inc.Outcomes[r.Outcome]++
+	inc.Outcomes.add(r.Outcome)
 	if r.Time.Before(inc.First) {
 		inc.First = r.Time
 	}
@@ -132,7 +131,6 @@ func (t *Tracker) Observe(r Request, now time.Time) (id string, opened *Incident
 	t.byWall.MoveToBack(inc.elem)
 	if opened != nil {
 		c := *inc
-		c.Outcomes = map[string]int{r.Outcome: 1}
 		c.Statuses = slices.Clone(inc.Statuses)
 		c.Samples = slices.Clone(inc.Samples)
 		opened = &c
@@ -184,14 +182,18 @@ func (t *Tracker) Open() int {
 // replayed (after a restart) gets the same id.
 func newID(key string, first time.Time) string {
 	var a, b uint64 = 14695981039346656037, 0x9ae16a3b2f90404f
-	mix := func(s string) {
-		for i := 0; i < len(s); i++ {
-			a = (a ^ uint64(s[i])) * 1099511628211
-			b = (b ^ uint64(s[i])) * 1099511628211
-		}
+	mix := func(c byte) {
+		a = (a ^ uint64(c)) * 1099511628211
+		b = (b ^ uint64(c)) * 1099511628211
 	}
-	mix(key)
-	mix(strconv.FormatInt(first.Unix(), 10))
+	for i := 0; i < len(key); i++ {
+		mix(key[i])
+	}
+	// Appended on the stack: FormatInt allocated once per incident.
+	var num [20]byte
+	for _, c := range strconv.AppendInt(num[:0], first.Unix(), 10) {
+		mix(c)
+	}
 	var sum [12]byte
 	for i := range 6 {
 		sum[i] = byte(a >> (56 - 8*i))

@@ -18,12 +18,14 @@ func req(cause, pod string, at time.Time, outcome, id string) Request {
 func TestStormIsOneIncident(t *testing.T) {
 	tr := New(time.Minute, 10)
 	var first string
+	var openedFirst *Incident
 	for i := range 1000 {
 		id, opened, closed := tr.Observe(req("pod_crash", "inventory-a", t0.Add(time.Duration(i)*time.Millisecond), "failed", "r"), t0)
 		assert.Empty(t, closed)
 		if i == 0 {
 			require.NotNil(t, opened)
 			assert.Equal(t, 1, opened.Count, "the opening record counts what was seen then")
+			openedFirst = opened
 			first = id
 		} else {
 			assert.Nil(t, opened)
@@ -34,7 +36,8 @@ func TestStormIsOneIncident(t *testing.T) {
 	require.Len(t, incs, 1)
 	inc := incs[0]
 	assert.Equal(t, 1000, inc.Count)
-	assert.Equal(t, map[string]int{"failed": 1000}, inc.Outcomes)
+	assert.Equal(t, Outcomes{Failed: 1000}, inc.Outcomes)
+	assert.Equal(t, Outcomes{Failed: 1}, openedFirst.Outcomes, "the opening record keeps what was seen then")
 	assert.Equal(t, []int{502}, inc.Statuses)
 	assert.Len(t, inc.Samples, maxSamples)
 	assert.Equal(t, t0, inc.First)
@@ -93,4 +96,11 @@ func TestIDStable(t *testing.T) {
 	a, _, _ := New(time.Minute, 10).Observe(req("pod_crash", "a", t0, "failed", ""), t0)
 	b, _, _ := New(time.Minute, 10).Observe(req("pod_crash", "a", t0.Add(100*time.Millisecond), "failed", ""), t0.Add(time.Hour))
 	assert.Equal(t, a, b)
+}
+
+// Ids are stable across releases (a replayed storm keeps its id): these are
+// the ids the first implementation gave.
+func TestNewIDStable(t *testing.T) {
+	assert.Equal(t, "bd453428e3eec6188320329c", newID("pod_crash\x00shop\x00inventory\x00inventory-a\x00", t0))
+	assert.Equal(t, "07d00f07b497be9016c807f5", newID("", time.Unix(-5, 0)))
 }
