@@ -323,10 +323,11 @@ func TestStorm(t *testing.T) {
 	t.Logf("| largest anonymous RSS seen (polled every 0.5 s) | %d MiB | - |", u.anonRSS>>20)
 	t.Logf("| memory_limiter: refusals / forced collections (GOGC and GOMEMLIMIT: %s) | %d / %d | - |", strings.Join(runtimeEnv(), " "), u.refusals, u.forcedGCs)
 	comp, level := compression()
-	t.Logf("| bytes per failed request (request_detail %s, OTLP before %s level %s) | %d | - |", detail(), comp, level, tally.Bytes/int64(max(total, 1)))
+	t.Logf("| bytes per failed request, OTLP / on the wire (request_detail %s, %s level %s) | %d / %d | - |", detail(), comp, level, tally.Bytes/int64(max(total, 1)), tally.Wire/int64(max(total, 1)))
 	if p := os.Getenv("K8S502_STORM_REPORT"); p != "" {
-		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d anon_rss_mib=%d refusals=%d\n",
-			n, total, wrong, missing, tally.Unjudged, tally.Repeats(), cpuPer1000, u.peakRSS>>20, u.anonRSS>>20, u.refusals)), 0o644)
+		_ = os.WriteFile(p, []byte(fmt.Sprintf("copies=%d records=%d wrong=%d missing=%d unjudged=%d repeats=%d cpu_ms_per_1000=%.1f peak_rss_mib=%d anon_rss_mib=%d refusals=%d otlp_bytes=%d wire_bytes=%d\n",
+			n, total, wrong, missing, tally.Unjudged, tally.Repeats(), cpuPer1000, u.peakRSS>>20, u.anonRSS>>20, u.refusals,
+			tally.Bytes/int64(max(total, 1)), tally.Wire/int64(max(total, 1)))), 0o644)
 	}
 	assert.Zero(t, missing, "records missing")
 	assert.Zero(t, wrong, "records judged differently from their original")

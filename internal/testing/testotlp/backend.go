@@ -6,6 +6,7 @@
 package testotlp
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ type Backend struct {
 	unjudged int                // k8s502 records released unjudged (their evidence names max_pending)
 	records  int                // k8s502 records, all arrivals
 	bytes    int64              // request bodies accepted, uncompressed
+	wire     int64              // the same bodies as they arrived (compressed, if they were)
 }
 
 // Start serves on a free loopback port until the test ends. Any path that
@@ -72,7 +74,7 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// Read the body even when refusing: the client sees a clean 503, not a
 	// reset connection, as from a backend that is up but overloaded.
-	body, err := readBody(r)
+	body, wire, err := readBody(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -92,51 +94,58 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	b.count(req, len(body))
+	b.count(req, len(body), wire)
 	b.accepted.Add(1)
 	out, _ := plogotlp.NewExportResponse().MarshalProto()
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(out)
 }
 
-func readBody(r *http.Request) ([]byte, error) {
-	var rd io.Reader = r.Body
-	switch enc := r.Header.Get("Content-Encoding"); enc {
+// readBody returns the request's body, decompressed, and its size as it
+// arrived.
+func readBody(r *http.Request) ([]byte, int64, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := decode(r.Header.Get("Content-Encoding"), raw)
+	return body, int64(len(raw)), err
+}
+
+func decode(enc string, raw []byte) ([]byte, error) {
+	switch enc {
 	case "", "identity":
+		return raw, nil
 	case "gzip":
-		zr, err := gzip.NewReader(r.Body)
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, err
 		}
 		defer zr.Close()
-		rd = zr
+		return io.ReadAll(zr)
 	case "zstd":
-		zr, err := zstd.NewReader(r.Body)
+		zr, err := zstd.NewReader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, err
 		}
 		defer zr.Close()
-		rd = zr
+		return io.ReadAll(zr)
 	case "snappy":
 		// The collector's snappy is the block format, which S2 reads.
-		raw, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, err
-		}
 		return s2.Decode(nil, raw)
 	default:
 		// The collector's exporters default to gzip; configure that, zstd,
 		// snappy or none.
 		return nil, fmt.Errorf("content-encoding %q not supported", enc)
 	}
-	return io.ReadAll(rd)
 }
 
 // count records every k8s502 record (one with k8s502.outcome) of req.
-func (b *Backend) count(req plogotlp.ExportRequest, size int) {
+func (b *Backend) count(req plogotlp.ExportRequest, size int, wire int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.bytes += int64(size)
+	b.wire += wire
 	rls := req.Logs().ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -205,6 +214,7 @@ type Tally struct {
 	Unjudged int               // k8s502 records released unjudged (evidence naming max_pending)
 	Records  int               // k8s502 records, all arrivals
 	Bytes    int64             // accepted request bodies, uncompressed
+	Wire     int64             // accepted request bodies as they arrived (compressed, if they were)
 	Accepted int64             // export requests accepted
 	Refused  int64             // export requests refused during an outage
 }
@@ -223,7 +233,7 @@ func (b *Backend) Tally() Tally {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return Tally{Counts: maps.Clone(b.counts), Causes: maps.Clone(b.causes), NoID: b.noID, Judged: b.judged,
-		Unjudged: b.unjudged, Records: b.records, Bytes: b.bytes, Accepted: b.accepted.Load(), Refused: b.refused.Load()}
+		Unjudged: b.unjudged, Records: b.records, Bytes: b.bytes, Wire: b.wire, Accepted: b.accepted.Load(), Refused: b.refused.Load()}
 }
 
 // Records is how many k8s502 records arrived so far, repeats included.

@@ -3,6 +3,7 @@ package testotlp
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -94,4 +95,23 @@ func TestBackendReadsEachCompression(t *testing.T) {
 	}
 	assert.Equal(t, 400, exportEncoded(t, b, "br", "/v1/logs", "id-br"))
 	assert.Equal(t, map[string]int{"id-": 1, "id-gzip": 1, "id-zstd": 1, "id-snappy": 1}, b.Tally().Counts)
+}
+
+// Bytes counts bodies as decoded, Wire as they arrived: the same for an
+// uncompressed body, less on the wire for a compressed one.
+func TestBackendCountsBytesOnTheWire(t *testing.T) {
+	b := Start(t)
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("request-%04d", i)
+	}
+	require.Equal(t, 200, exportEncoded(t, b, "", "/v1/logs", ids...))
+	plain := b.Tally()
+	require.Positive(t, plain.Bytes)
+	assert.Equal(t, plain.Bytes, plain.Wire)
+	require.Equal(t, 200, exportEncoded(t, b, "gzip", "/v1/logs", ids...))
+	got := b.Tally()
+	assert.Equal(t, 2*plain.Bytes, got.Bytes)
+	assert.Less(t, got.Wire-plain.Wire, plain.Bytes/2)
+	assert.Positive(t, got.Wire-plain.Wire)
 }
