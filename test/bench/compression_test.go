@@ -144,8 +144,3 @@ func cycled(judged plog.Logs, n int) plog.Logs {
 	}
 	return ld
 }
-
-func perRecord(b *testing.B, records, bytes int) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
-	b.ReportMetric(float64(bytes)/float64(records), "bytes/record")
-}

@@ -53,7 +53,7 @@ func BenchmarkPdataFloor(b *testing.B) {
 			var m plog.ProtoMarshaler
 			var u plog.ProtoUnmarshaler
 			b.ReportAllocs()
-			var bytes int
+			var size int // the last export's bytes
 			for b.Loop() {
 				ld := plog.NewLogs()
 				rl := ld.ResourceLogs().AppendEmpty()
@@ -80,10 +80,9 @@ func BenchmarkPdataFloor(b *testing.B) {
 				}
 				out, err := m.MarshalLogs(ld)
 				require.NoError(b, err)
-				bytes = len(out) / batch
+				size = len(out)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
-			b.ReportMetric(float64(bytes), "bytes/record")
+			perRecord(b, batch, size)
 		})
 	}
 }

@@ -85,3 +85,10 @@ func waitUntil(b *testing.B, what string, done func() bool) {
 func reportLinesPerSecond(b *testing.B, elapsed time.Duration) {
 	b.ReportMetric(float64(totalLines)*float64(b.N)/elapsed.Seconds(), "lines/s")
 }
+
+// perRecord reports a benchmark's time and size per record: records per
+// iteration, bytes of the iteration's output.
+func perRecord(b *testing.B, records, bytes int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+	b.ReportMetric(float64(bytes)/float64(records), "bytes/record")
+}
