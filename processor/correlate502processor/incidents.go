@@ -197,13 +197,18 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 	// 256 bytes, most timelines hold a few), not at nothing, where growing
 	// them cost as many allocations as the entries themselves.
 	var buf []byte
-	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && !at.After(to) }
-	start := func(at time.Time) {
+	// start begins an entry at at, with its time, and reports whether at is
+	// in the window: an entry outside it is not written.
+	start := func(at time.Time) bool {
+		if at.IsZero() || at.Before(from) || at.After(to) {
+			return false
+		}
 		if buf == nil {
 			buf, es = make([]byte, 0, 256), make([]entry, 0, 8)
 		}
 		buf = at.UTC().AppendFormat(buf[:0], time.RFC3339)
 		buf = append(buf, ' ')
+		return true
 	}
 	pod := func() {
 		buf = append(buf, t.Namespace...)
@@ -217,10 +222,9 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 			if at.IsZero() {
 				at = term.Seen
 			}
-			if !in(at) {
+			if !start(at) {
 				continue
 			}
-			start(at)
 			buf = append(buf, "container "...)
 			buf = append(buf, term.Container...)
 			buf = append(buf, " of pod "...)
@@ -235,10 +239,9 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 		}
 		if p, ok := c.store.Pod(t.Namespace, t.Pod); ok {
 			for _, tr := range p.Ready {
-				if !in(tr.At) {
+				if !start(tr.At) {
 					continue
 				}
-				start(tr.At)
 				buf = append(buf, "pod "...)
 				pod()
 				if tr.Ready {
@@ -248,8 +251,7 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 				}
 				add(tr.At)
 			}
-			if dt := p.Pod.DeletionTimestamp; dt != nil && in(dt.Time) {
-				start(dt.Time)
+			if dt := p.Pod.DeletionTimestamp; dt != nil && start(dt.Time) {
 				buf = append(buf, "pod "...)
 				pod()
 				buf = append(buf, " deleted"...)
@@ -257,10 +259,9 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 			}
 		}
 		for _, e := range c.store.Events(t.Namespace, "Pod", t.Pod, from, to) {
-			if !in(e.Time) {
+			if !start(e.Time) {
 				continue
 			}
-			start(e.Time)
 			buf = append(buf, "event "...)
 			buf = append(buf, e.Reason...)
 			buf = append(buf, " on pod "...)
@@ -276,10 +277,9 @@ func (c *correlator) timeline(inc *incident.Incident, r diagnose.Result) []strin
 	if t.Workload != "" {
 		kind, name, _ := strings.Cut(t.Workload, "/")
 		for _, e := range c.store.Events(t.Namespace, kind, name, from, to) {
-			if !in(e.Time) {
+			if !start(e.Time) {
 				continue
 			}
-			start(e.Time)
 			buf = append(buf, "event "...)
 			buf = append(buf, e.Reason...)
 			buf = append(buf, " on "...)
