@@ -10,18 +10,12 @@ import (
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
 )
 
-// factsOf reads what the receiver wrote on the record, in one pass over its
-// attributes: a Get per fact scans the ~30 attributes each time, which was
-// most of what a judgement reused from its incident cost.
-func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
-	var f diagnose.Facts
-	readFacts(&f, res, lr)
-	return f
-}
-
-// readFacts is factsOf into f, reusing the arrays of f's slices: judgeAll
-// reads every record into the same Facts, and four small slices per record
-// were most of what a record reusing its incident's judgement allocated.
+// readFacts reads what the receiver wrote on the record into f, in one pass
+// over its attributes (a Get per fact scans the ~30 attributes each time,
+// which was most of what a judgement reused from its incident cost), reusing
+// the arrays of f's slices: judgeAll reads every record into the same Facts,
+// and four small slices per record were most of what a record reusing its
+// incident's judgement allocated.
 // Whatever keeps the facts beyond the record must take ownFacts of them. (A
 // record without one of the lists drops its array; the next one allocates
 // again, as before.)

@@ -9,7 +9,16 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/k8s502/otelcol-k8s502/internal/schema"
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/diagnose"
 )
+
+// factsOf is a record's facts read into a Facts of their own, as the tests
+// and benchmarks judge single records.
+func factsOf(res pcommon.Map, lr plog.LogRecord) diagnose.Facts {
+	var f diagnose.Facts
+	readFacts(&f, res, lr)
+	return f
+}
 
 // factsRecord is a record with the given upstream addresses and statuses
 // (none when nil) and, when kind is set, an error kind and response times.
