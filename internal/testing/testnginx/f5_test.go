@@ -69,10 +69,7 @@ func TestF5Layout(t *testing.T) {
 			t.Errorf("%s: got %d %q, want %d", c.path, r.Status, r.Body, c.status)
 		}
 	}
-	lines := ng.WaitRequests(t)
-	if len(lines) != len(calls) {
-		t.Fatalf("got %d access lines, want %d:\n%s", len(lines), len(calls), strings.Join(lines, "\n"))
-	}
+	lines := accessLines(t, ng, len(calls))
 	for i, c := range calls {
 		m := accessLine(t, f5MainRE, "main-format", lines[i], c.client, c.path, c.status)
 		if m == nil {

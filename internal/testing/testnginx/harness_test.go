@@ -67,10 +67,7 @@ func TestHarness(t *testing.T) {
 			t.Errorf("%s: got %d %q, want %d %q", c.path, r.Status, r.Body, c.status, c.body)
 		}
 	}
-	lines := ng.WaitRequests(t)
-	if len(lines) != len(calls) {
-		t.Fatalf("got %d access lines, want %d:\n%s", len(lines), len(calls), strings.Join(lines, "\n"))
-	}
+	lines := accessLines(t, ng, len(calls))
 	got := map[string]access{}
 	for _, l := range lines {
 		a := parseAccess(t, l)

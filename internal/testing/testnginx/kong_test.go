@@ -65,10 +65,7 @@ func TestKongLayout(t *testing.T) {
 			t.Errorf("%s: got %d %q, want %d %q…", c.path, r.Status, r.Body, c.status, c.body)
 		}
 	}
-	lines := ng.WaitRequests(t)
-	if len(lines) != len(calls) {
-		t.Fatalf("got %d access lines, want %d:\n%s", len(lines), len(calls), strings.Join(lines, "\n"))
-	}
+	lines := accessLines(t, ng, len(calls))
 	for i, c := range calls {
 		m := accessLine(t, kongRE, "kong_log_format", lines[i], c.client, c.path, c.status)
 		if m == nil {

@@ -34,3 +34,14 @@ func accessLine(t *testing.T, re *regexp.Regexp, format, line, client, path stri
 	}
 	return m
 }
+
+// accessLines waits for the access lines of the n requests a test sent and
+// stops it unless exactly n arrived.
+func accessLines(t *testing.T, ng *Nginx, n int) []string {
+	t.Helper()
+	lines := ng.WaitRequests(t)
+	if len(lines) != n {
+		t.Fatalf("got %d access lines, want %d:\n%s", len(lines), n, strings.Join(lines, "\n"))
+	}
+	return lines
+}
