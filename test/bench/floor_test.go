@@ -87,6 +87,56 @@ func BenchmarkPdataFloor(b *testing.B) {
 	}
 }
 
+// BenchmarkVerdictFloor measures the one thing correlate502 must do to every
+// record of a storm even when the judgement is shared: write the judgement's
+// attributes (those a judged demo record adds) onto a receiver record. The
+// records are built with the timer stopped; nothing is marshalled. It is the
+// floor under issue 10's "BenchmarkStorm >= 1M records/s" goal, which allows
+// 1 µs per record for everything.
+func BenchmarkVerdictFloor(b *testing.B) {
+	in, err := golden.ReadLogs("../../receiver/k8s502receiver/testdata/golden/scenarios.yaml")
+	require.NoError(b, err)
+	judged, err := golden.ReadLogs("../../processor/correlate502processor/testdata/golden/demo.yaml")
+	require.NoError(b, err)
+	template := in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	verdict := judgedAttributes(judged, template)
+	brief := pcommon.NewMap()
+	verdict.CopyTo(brief)
+	brief.RemoveIf(func(k string, _ pcommon.Value) bool {
+		return k == schema.Evidence || k == schema.RuledOut || k == schema.Remediation
+	})
+	const batch = 1000
+	for _, c := range []struct {
+		name    string
+		verdict pcommon.Map
+	}{{"full", verdict}, {"brief", brief}} {
+		verdict := c.verdict
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			lrs := plog.NewLogRecordSlice()
+			for b.Loop() {
+				b.StopTimer()
+				lrs = plog.NewLogRecordSlice()
+				lrs.EnsureCapacity(batch)
+				for range batch {
+					template.CopyTo(lrs.AppendEmpty())
+				}
+				b.StartTimer()
+				for i := range lrs.Len() {
+					attrs := lrs.At(i).Attributes()
+					attrs.EnsureCapacity(attrs.Len() + verdict.Len())
+					verdict.Range(func(k string, v pcommon.Value) bool {
+						v.CopyTo(attrs.PutEmpty(k))
+						return true
+					})
+				}
+			}
+			b.ReportMetric(float64(verdict.Len()), "attributes")
+			perRecord(b, batch, 0)
+		})
+	}
+}
+
 // judgedAttributes returns the attributes the processor added to the first
 // judged request record of its golden output: the keys it carries that the
 // receiver's record does not.
