@@ -75,7 +75,9 @@ type PodInfo struct {
 	Pod       *corev1.Pod // stripped; the latest version seen
 	FirstSeen time.Time
 	Deleted   time.Time // when the store saw it deleted; zero while it exists
-	Ready     []Transition
+	// Ready is shared with the store (see PodInfo.clone): read it, never
+	// write to it.
+	Ready []Transition
 }
 
 // Workload names a pod's controller: the Deployment when a ReplicaSet is

@@ -140,9 +140,14 @@ func TestReadyAt(t *testing.T) {
 	}
 	p, _ := s.Pod("shop", "web")
 	assert.Equal(t, []Transition{{At: at(1), Ready: false}, {At: at(28), Ready: true}, {At: at(59), Ready: false}}, p.Ready)
-	p.Ready[0].Ready = true // a copy: the store is untouched
-	again, _ := s.Pod("shop", "web")
-	assert.False(t, again.Ready[0].Ready)
+
+	// The list is shared with the store, never changed once handed out: a
+	// later transition leaves what a reader holds as it was.
+	nolt, _ := s.Pod("shop", "nolt")
+	s.UpsertPod(mkPod("shop", "nolt", "10.0.0.10", withCreated(at(0)), withReady(false, at(70))), at(70))
+	assert.Equal(t, []Transition{{At: at(5), Ready: false}, {At: at(40), Ready: true}}, nolt.Ready)
+	again, _ := s.Pod("shop", "nolt")
+	assert.Len(t, again.Ready, 3)
 }
 
 func TestPodListings(t *testing.T) {
