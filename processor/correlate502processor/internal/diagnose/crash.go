@@ -38,7 +38,7 @@ func podCrash(j *judge) bool {
 		}
 	}
 	backoff := 0
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
+	for _, e := range j.podEvents(p, j.from) {
 		if e.Reason == "BackOff" || e.Reason == "OOMKilling" {
 			backoff++
 		}
@@ -73,7 +73,7 @@ func podCrash(j *judge) bool {
 		conf = schema.ConfidenceMedium
 		rem = fmt.Sprintf("kubectl -n %s logs %s --previous", p.Namespace, p.Name)
 	}
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
+	for _, e := range j.podEvents(p, j.from) {
 		if e.Reason == "BackOff" || e.Reason == "OOMKilling" {
 			ev = append(ev, "event "+e.Reason+" on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
 		}

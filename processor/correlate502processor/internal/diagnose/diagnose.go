@@ -116,6 +116,8 @@ type judge struct {
 	reconstructed           bool
 
 	texts texts // see texts.go
+
+	podEvs podEventList // see podEvents
 }
 
 type serviceRef struct {

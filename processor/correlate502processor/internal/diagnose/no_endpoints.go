@@ -240,7 +240,7 @@ func (j *judge) whyUnready(pods []*cluster.PodInfo, ev []string) bool {
 
 // probeFailed says whether the pod's readiness probe failed in the window.
 func (j *judge) probeFailed(p *cluster.PodInfo) bool {
-	for _, e := range j.s.Events(p.Pod.Namespace, "Pod", p.Pod.Name, j.from, j.to) {
+	for _, e := range j.podEvents(p.Pod, j.from) {
 		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
 			return true
 		}

@@ -26,7 +26,7 @@ func readinessProbe(j *judge) bool {
 		from = j.f.Time.Add(-crashRecent)
 	}
 	var ev []string
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, from, j.to) {
+	for _, e := range j.podEvents(p, from) {
 		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
 			ev = append(ev, "event Unhealthy on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
 		}

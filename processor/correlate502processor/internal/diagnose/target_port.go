@@ -108,7 +108,7 @@ func (j *judge) unsettled() string {
 	if p.DeletionTimestamp != nil || (!j.pod.Deleted.IsZero() && !j.pod.Deleted.After(j.to)) {
 		return j.podRef() + " was being deleted"
 	}
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, from, j.to) {
+	for _, e := range j.podEvents(p, from) {
 		if e.Reason == "Killing" || e.Reason == "BackOff" {
 			return fmt.Sprintf("event %s on %s at %s", e.Reason, j.podRef(), j.ts(e.Time))
 		}

@@ -32,7 +32,7 @@ func podTermination(j *judge) bool {
 	case !j.pod.Deleted.IsZero():
 		deleted = j.pod.Deleted
 	}
-	for _, e := range j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to) {
+	for _, e := range j.podEvents(p, j.from) {
 		// "Container app failed liveness probe, will be restarted" is also
 		// Killing: a restart, not the pod going away (pod_crash judges it).
 		if e.Reason == "Killing" && !strings.Contains(e.Message, "will be restarted") && (deleted.IsZero() || e.Time.Before(deleted)) {
