@@ -118,6 +118,7 @@ type judge struct {
 	texts texts // see texts.go
 
 	podEvs podEventList // see podEvents
+	eps    endpointList // see endpoints
 }
 
 type serviceRef struct {
@@ -202,13 +203,6 @@ func (j *judge) ruleOut(format string, args ...any) {
 
 func (j *judge) evidence(format string, args ...any) {
 	j.result.Evidence = append(j.result.Evidence, fmt.Sprintf(format, args...))
-}
-
-// endpoints returns Service ns/name's endpoints at the request's time. The
-// store keeps one list per interval between the Service's changes, so the
-// rules asking in turn share it: read it, never change it.
-func (j *judge) endpoints(ns, name string) []*cluster.EndpointState {
-	return j.s.Endpoints(ns, name, j.f.Time)
 }
 
 func isFailure(status string) bool {

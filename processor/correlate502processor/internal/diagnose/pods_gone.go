@@ -263,7 +263,7 @@ func (sc *goneScene) deletionEvidence() []string {
 // endpointHolder is the pod the EndpointSlice listed with the failed
 // address at the request's time: the one pod provably holding it.
 func (j *judge) endpointHolder() (pod, node, line string) {
-	for _, e := range j.s.EndpointsOfIP(j.svc.ns, j.svc.name, j.ip, j.f.Time) {
+	for _, e := range j.endpointsOfIP(j.svc.ns, j.svc.name, j.ip) {
 		if e.Pod == "" || (pod != "" && pod != e.Pod) {
 			return "", "", "" // pods sharing the address: none is proven
 		}

@@ -200,7 +200,7 @@ func (j *judge) podForEndpoint(ip string) (*cluster.PodInfo, bool) {
 		return nil, false
 	}
 	var byIP *cluster.PodInfo
-	for _, e := range j.s.EndpointsOfIP(j.svc.ns, j.svc.name, ip, j.f.Time) {
+	for _, e := range j.endpointsOfIP(j.svc.ns, j.svc.name, ip) {
 		if e.Pod == "" {
 			continue
 		}

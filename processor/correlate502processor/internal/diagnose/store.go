@@ -21,9 +21,8 @@ type Store interface {
 	ServiceAt(ns, name string, at time.Time) (*corev1.Service, bool)
 	ServiceOfEndpoint(ns, pod string, port int32, at time.Time) (cluster.UpstreamMatch, bool)
 
-	// Endpoints as the Service listed them at a time.
+	// Endpoints as the Service listed them at a time, by IP then pod.
 	Endpoints(ns, service string, at time.Time) []*cluster.EndpointState
-	EndpointsOfIP(ns, service, ip string, at time.Time) []*cluster.EndpointState
 
 	// Pods and their history.
 	Pod(ns, name string) (*cluster.PodInfo, bool)

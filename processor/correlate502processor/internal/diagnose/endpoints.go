@@ -1,0 +1,41 @@
+package diagnose
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
+)
+
+// Resolving the pod, no_endpoints, pod_termination, rollout_gap and
+// target_port all read the judged Service's endpoints at the request's
+// time: the judge asks the store once and keeps the list for the judgement.
+type endpointList struct {
+	ns, name string
+	list     []*cluster.EndpointState
+	ok       bool
+}
+
+// endpoints returns Service ns/name's endpoints at the request's time, by
+// IP then pod. The store keeps one list per interval between the Service's
+// changes, so the rules asking in turn share it: read it, never change it.
+func (j *judge) endpoints(ns, name string) []*cluster.EndpointState {
+	c := &j.eps
+	if !c.ok || c.ns != ns || c.name != name {
+		*c = endpointList{ns: ns, name: name, list: j.s.Endpoints(ns, name, j.f.Time), ok: true}
+	}
+	return c.list
+}
+
+// endpointsOfIP is endpoints restricted to one IP: normally one state, two
+// when pods share the IP. The list is ordered by IP, so they are one run
+// of it.
+func (j *judge) endpointsOfIP(ns, name, ip string) []*cluster.EndpointState {
+	eps := j.endpoints(ns, name)
+	i, _ := slices.BinarySearchFunc(eps, ip, func(e *cluster.EndpointState, ip string) int { return strings.Compare(e.IP, ip) })
+	n := i
+	for n < len(eps) && eps[n].IP == ip {
+		n++
+	}
+	return eps[i:n:n]
+}
