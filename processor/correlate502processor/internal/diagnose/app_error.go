@@ -25,7 +25,7 @@ func upstreamAppError(j *judge) bool {
 		ev = fmt.Sprintf("%s answered %s at %s, then the response broke: %s", who, statusText(j.f.Status), j.ts(j.f.Time), j.f.ErrorMessage)
 	}
 	if j.pod != nil {
-		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && !ready {
+		if ready, known := j.readyAt(j.pod.Pod.Namespace, j.pod.Pod.Name); known && !ready {
 			conf = schema.ConfidenceMedium
 			j.evidence("%s was not Ready at %s", j.podRef(), j.ts(j.f.Time))
 		} else if known {

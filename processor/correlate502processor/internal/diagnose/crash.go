@@ -47,7 +47,7 @@ func podCrash(j *judge) bool {
 		j.ruledOut(j.podRef() + " had no container restart between " + j.ts(j.from) + " and " + j.ts(j.to))
 		return false
 	}
-	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
+	ready, known := j.readyAt(p.Namespace, p.Name)
 	if best != nil && known && ready && j.f.Time.Sub(best.at) > crashRecent {
 		j.ruleOut("%s last restarted at %s (%s), %s before the request, and was Ready again", j.podRef(), j.ts(best.at), best.t.Reason, j.f.Time.Sub(best.at).Round(time.Second))
 		return false

@@ -100,9 +100,12 @@ type judge struct {
 	svc    *serviceRef // nil, or &svcRef (see setService)
 	svcRef serviceRef
 	pod    *cluster.PodInfo
-	ip     string
-	port   int32
-	result Result
+	// workload is pod's controller (see setPod), read once: the target
+	// names it and rollout_gap judges it.
+	workload cluster.Workload
+	ip       string
+	port     int32
+	result   Result
 	// sentinel is set when the gateway's own "no endpoints" address was
 	// the peer (gateways.Profile.Sentinels).
 	sentinel bool
@@ -119,6 +122,7 @@ type judge struct {
 
 	podEvs podEventList // see podEvents
 	eps    endpointList // see endpoints
+	ready  readiness    // see readyAt
 }
 
 type serviceRef struct {

@@ -33,7 +33,7 @@ func keepaliveRace(j *judge) bool {
 	ev := []string{j.result.Target.Address + " (" + j.podRef() + ") closed the connection at " + j.ts(j.f.Time) + ": " + j.f.ErrorMessage}
 	conf := schema.ConfidenceMedium
 	if j.pod != nil {
-		if ready, known := j.s.ReadyAt(j.pod.Pod.Namespace, j.pod.Pod.Name, j.f.Time); known && ready {
+		if ready, known := j.readyAt(j.pod.Pod.Namespace, j.pod.Pod.Name); known && ready {
 			ev = append(ev, j.podRef()+" was Ready, not terminating and had no restart in the window")
 		}
 	} else {

@@ -110,7 +110,7 @@ func noEndpoints(j *judge) bool {
 		notReady := 0
 		var unready []*cluster.PodInfo
 		for _, p := range matching {
-			if r, known := j.s.ReadyAt(ns, p.Pod.Name, j.f.Time); known && !r {
+			if r, known := j.readyAt(ns, p.Pod.Name); known && !r {
 				notReady++
 				unready = append(unready, p)
 			}

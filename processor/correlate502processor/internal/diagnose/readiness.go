@@ -17,7 +17,7 @@ func readinessProbe(j *judge) bool {
 		return false
 	}
 	p := j.pod.Pod
-	ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time)
+	ready, known := j.readyAt(p.Namespace, p.Name)
 	// A pod Ready at the request is only blamed for failures close to it:
 	// endpoint changes reach the gateway within seconds, so a probe that
 	// failed minutes earlier and recovered explains nothing now.

@@ -33,7 +33,7 @@ func (j *judge) endpointReady(ns string, e *cluster.EndpointState) bool {
 	if j.watched() || e.Pod == "" {
 		return e.Ready
 	}
-	ready, known := j.s.ReadyAt(ns, e.Pod, j.f.Time)
+	ready, known := j.readyAt(ns, e.Pod)
 	if !known {
 		return e.Ready
 	}

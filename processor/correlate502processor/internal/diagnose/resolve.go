@@ -187,7 +187,8 @@ func (j *judge) setPod(pod *cluster.PodInfo) {
 	if t.Namespace == "" {
 		t.Namespace = pod.Pod.Namespace
 	}
-	if w := j.s.Workload(pod.Pod); w.Name != "" {
+	j.workload = j.s.Workload(pod.Pod)
+	if w := j.workload; w.Name != "" {
 		t.Workload = w.Kind + "/" + w.Name
 	}
 }

@@ -17,7 +17,7 @@ func rolloutGap(j *judge) bool {
 	if j.pod == nil {
 		return false
 	}
-	w := j.s.Workload(j.pod.Pod)
+	w := j.workload
 	if w.Kind != "Deployment" {
 		return false
 	}

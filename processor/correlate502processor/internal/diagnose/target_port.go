@@ -30,7 +30,7 @@ func targetPortMismatch(j *judge) bool {
 		return false
 	}
 	p := j.pod.Pod
-	if ready, known := j.s.ReadyAt(p.Namespace, p.Name, j.f.Time); !known || !ready {
+	if ready, known := j.readyAt(p.Namespace, p.Name); !known || !ready {
 		j.ruleOut("targetPort not compared: %s was not known to be Ready at %s", j.podRef(), j.ts(j.f.Time))
 		return false
 	}
