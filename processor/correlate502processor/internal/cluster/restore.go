@@ -194,6 +194,7 @@ func (s *Store) restore(h *history, relist bool) error {
 			s.replicaSets[rs.Namespace] = map[string]*appsv1.ReplicaSet{}
 		}
 		s.replicaSets[rs.Namespace][rs.Name] = rs
+		s.rsOwned.forget(rs.Namespace)
 		r.keep("ReplicaSet", nsName{rs.Namespace, rs.Name}, rs)
 	}
 	for _, p := range h.RSHistory {

@@ -47,6 +47,7 @@ type Store struct {
 	epCache      endpointsCache
 	deployments  map[nsName]*appsv1.Deployment
 	replicaSets  map[string]map[string]*appsv1.ReplicaSet // namespace → name → rs
+	rsOwned      ownedCache                               // see ReplicaSets
 	rsHistory    map[nsName][]ReplicaSetPoint
 	netpols      map[string]map[string]*networkingv1.NetworkPolicy // namespace → name → policy
 	namespaces   map[string]*corev1.Namespace

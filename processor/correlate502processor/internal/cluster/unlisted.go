@@ -84,6 +84,7 @@ func (s *Store) forgetUnlisted(k nsName, obj any, at time.Time) bool {
 			return false
 		}
 		delete(byName, k.name)
+		s.rsOwned.forget(k.ns)
 		if len(byName) == 0 {
 			delete(s.replicaSets, k.ns)
 		}

@@ -53,6 +53,7 @@ func (s *Store) UpsertReplicaSet(rs *appsv1.ReplicaSet, seen time.Time) {
 		s.replicaSets[rs.Namespace] = byName
 	}
 	byName[rs.Name] = rs
+	s.rsOwned.forget(rs.Namespace)
 	desired := int32(1)
 	if rs.Spec.Replicas != nil {
 		desired = *rs.Spec.Replicas
@@ -76,6 +77,7 @@ func (s *Store) DeleteReplicaSet(rs *appsv1.ReplicaSet, seen time.Time) {
 	defer s.mu.Unlock()
 	if byName := s.replicaSets[rs.Namespace]; byName != nil {
 		delete(byName, rs.Name)
+		s.rsOwned.forget(rs.Namespace)
 		if len(byName) == 0 {
 			delete(s.replicaSets, rs.Namespace)
 		}
@@ -97,10 +99,20 @@ func (s *Store) recordReplicaSet(k nsName, p ReplicaSetPoint) {
 }
 
 // ReplicaSets returns the namespace's ReplicaSets owned by the Deployment,
-// oldest first.
+// oldest first. The list is shared (see ownedCache): read it, never write
+// to it.
 func (s *Store) ReplicaSets(ns, deployment string) []*appsv1.ReplicaSet {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if list, ok := s.rsOwned.get(ns, deployment); ok {
+		return list
+	}
+	out := s.ownedReplicaSets(ns, deployment)
+	s.rsOwned.put(ns, deployment, out)
+	return out
+}
+
+func (s *Store) ownedReplicaSets(ns, deployment string) []*appsv1.ReplicaSet {
 	var out []*appsv1.ReplicaSet
 	for _, rs := range s.replicaSets[ns] {
 		if o := controllerOf(&rs.ObjectMeta); o != nil && o.Kind == "Deployment" && o.Name == deployment {

@@ -104,6 +104,27 @@ func TestDeploymentsAndReplicaSets(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// ReplicaSets keeps its lists between calls: a ReplicaSet added, changed
+// or deleted since must show in the next one.
+func TestReplicaSetsAfterChange(t *testing.T) {
+	s := NewStore(time.Hour)
+	names := func() (out []string) {
+		for _, rs := range s.ReplicaSets("shop", "orders") {
+			out = append(out, rs.Name)
+		}
+		return out
+	}
+	assert.Empty(t, names())
+	s.UpsertReplicaSet(mkRS("orders-b", "orders", at(10), 1, 1, 1), at(10))
+	assert.Equal(t, []string{"orders-b"}, names())
+	s.UpsertReplicaSet(mkRS("orders-a", "orders", at(5), 1, 1, 1), at(20))
+	assert.Equal(t, []string{"orders-a", "orders-b"}, names())
+	s.UpsertReplicaSet(mkRS("orders-a", "cart", at(5), 1, 1, 1), at(30)) // now owned by another Deployment
+	assert.Equal(t, []string{"orders-b"}, names())
+	s.DeleteReplicaSet(mkRS("orders-b", "orders", at(10), 0, 0, 0), at(40))
+	assert.Empty(t, names())
+}
+
 func TestNetworkPoliciesAndNamespaces(t *testing.T) {
 	s := NewStore(time.Hour)
 	np := func(ns, name string) *networkingv1.NetworkPolicy {
