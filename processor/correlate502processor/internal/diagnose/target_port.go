@@ -47,8 +47,7 @@ func targetPortMismatch(j *judge) bool {
 		j.ruleOut("targetPort not compared: which port of service %s/%s the gateway used is unknown", svc.Namespace, svc.Name)
 		return false
 	}
-	ports, own := declaredPorts(p)
-	if !own {
+	if !declaresOwnPort(p) {
 		j.ruleOut("targetPort not checked: no container of %s declares a port (other than a mesh proxy's), so whether anything listens on the Service's targetPort cannot be checked", j.podRef())
 		return false
 	}
@@ -60,18 +59,12 @@ func targetPortMismatch(j *judge) bool {
 	if tp.Type == intstr.Int && tp.IntVal == 0 {
 		tp = intstr.FromInt32(sp.Port) // unset targetPort defaults to the port
 	}
-	spDesc := fmt.Sprintf("service %s/%s port %s has targetPort %s", svc.Namespace, svc.Name, portLabel(sp.Port, sp.Name), tp.String())
-	var ev []string
 	// The EndpointSlice carries targetPort as resolved for this pod; when it
 	// is the port the gateway dialled, that number is what was refused.
 	want := tp
-	if j.port != 0 && j.sliceListsPort() {
+	listed := j.port != 0 && j.sliceListsPort()
+	if listed {
 		want = intstr.FromInt32(j.port)
-		ev = append(ev, fmt.Sprintf("%s; the EndpointSlice listed %s on port %d and %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.ip, j.port, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
-	} else {
-		ev = append(ev, fmt.Sprintf("%s; %s dialled %s at %s: connection refused (%s)",
-			spDesc, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
 	}
 	if want.Type == intstr.Int && declares(p, want.IntVal) || want.Type == intstr.String && declaresName(p, want.StrVal) {
 		j.ruleOut("%s declares the Service's targetPort %s", j.podRef(), want.String())
@@ -83,13 +76,23 @@ func targetPortMismatch(j *judge) bool {
 			return false
 		}
 	}
+	// The texts only now: most pods rule themselves out above.
+	spDesc := fmt.Sprintf("service %s/%s port %s has targetPort %s", svc.Namespace, svc.Name, portLabel(sp.Port, sp.Name), tp.String())
+	var ev []string
+	if listed {
+		ev = append(ev, fmt.Sprintf("%s; the EndpointSlice listed %s on port %d and %s dialled %s at %s: connection refused (%s)",
+			spDesc, j.ip, j.port, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
+	} else {
+		ev = append(ev, fmt.Sprintf("%s; %s dialled %s at %s: connection refused (%s)",
+			spDesc, j.gw.Words, j.result.Target.Address, j.ts(j.f.Time), orDash(j.f.ErrorMessage)))
+	}
 	what := "port " + want.String()
 	if want.Type == intstr.String {
 		what = "a port named " + want.StrVal
 	}
 	ev = append(ev,
 		fmt.Sprintf("%s was Ready at %s with no restart or deletion since %s; its containers declare %s, none of them %s",
-			j.podRef(), j.ts(j.f.Time), j.ts(j.f.Time.Add(-crashRecent)), strings.Join(ports, ", "), what),
+			j.podRef(), j.ts(j.f.Time), j.ts(j.f.Time.Add(-crashRecent)), strings.Join(declaredPorts(p), ", "), what),
 		"containerPorts are informational: a process may listen on a port it does not declare, so this is not certain")
 	return j.claim(schema.CauseTargetPortMismatch, schema.ConfidenceMedium, targetPortRemediation(j, idx, sp, want), ev...)
 }
@@ -148,8 +151,8 @@ func (j *judge) sliceListsPort() bool {
 }
 
 // declaredPorts renders every container's declared ports
-// ("app:3000/TCP (http)"); own is false when only mesh proxies declare any.
-func declaredPorts(p *corev1.Pod) (ports []string, own bool) {
+// ("app:3000/TCP (http)").
+func declaredPorts(p *corev1.Pod) (ports []string) {
 	for _, c := range p.Spec.Containers {
 		for _, cp := range c.Ports {
 			s := fmt.Sprintf("%s:%d/%s", c.Name, cp.ContainerPort, orTCP(cp.Protocol))
@@ -157,10 +160,19 @@ func declaredPorts(p *corev1.Pod) (ports []string, own bool) {
 				s += " (" + cp.Name + ")"
 			}
 			ports = append(ports, s)
-			own = own || !slices.Contains(meshProxies, c.Name)
 		}
 	}
-	return ports, own
+	return ports
+}
+
+// declaresOwnPort: a container other than a mesh proxy declares a port.
+func declaresOwnPort(p *corev1.Pod) bool {
+	for _, c := range p.Spec.Containers {
+		if len(c.Ports) > 0 && !slices.Contains(meshProxies, c.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func orTCP(p corev1.Protocol) corev1.Protocol {
