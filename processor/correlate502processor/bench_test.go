@@ -410,6 +410,9 @@ func BenchmarkAnnotate(b *testing.B) {
 					facts = append(facts, factsOf(rl.Resource().Attributes(), lrs.At(k)))
 				}
 			}
+			// The records were built only to read facts from: collect them
+			// now, so their collection is not timed as the rules' own.
+			runtime.GC()
 			b.StartTimer()
 			for _, f := range facts {
 				diagnose.Diagnose(f, c.store, c.diag)
@@ -426,6 +429,7 @@ func BenchmarkAnnotate(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			batches := benchLogs(now, i, false)
+			runtime.GC() // the last iteration's records, not this one's work
 			b.StartTimer()
 			for _, ld := range batches {
 				rl := ld.ResourceLogs().At(0)
@@ -486,6 +490,7 @@ func consumeBench(b *testing.B, proc processor.Logs, sink *consumertest.LogsSink
 	b.StopTimer()
 	sink.Reset()
 	batches := benchLogs(now, i, storm)
+	runtime.GC() // the last iteration's records, not this one's work
 	b.StartTimer()
 	for _, ld := range batches {
 		if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
