@@ -90,5 +90,7 @@ func reportLinesPerSecond(b *testing.B, elapsed time.Duration) {
 // iteration, bytes of the iteration's output.
 func perRecord(b *testing.B, records, bytes int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
-	b.ReportMetric(float64(bytes)/float64(records), "bytes/record")
+	if bytes > 0 { // 0: nothing was marshalled
+		b.ReportMetric(float64(bytes)/float64(records), "bytes/record")
+	}
 }
