@@ -25,21 +25,7 @@ import (
 // read, no rule runs, nothing is written to disk. Report it next to the
 // storm numbers (README, "Storms").
 func BenchmarkPdataFloor(b *testing.B) {
-	in, err := golden.ReadLogs("../../receiver/k8s502receiver/testdata/golden/scenarios.yaml")
-	require.NoError(b, err)
-	judged, err := golden.ReadLogs("../../processor/correlate502processor/testdata/golden/demo.yaml")
-	require.NoError(b, err)
-	template := in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-	res := in.ResourceLogs().At(0).Resource()
-	verdict := judgedAttributes(judged, template)
-	require.Positive(b, verdict.Len(), "no attribute added by the processor found in its golden output")
-
-	brief := pcommon.NewMap()
-	verdict.CopyTo(brief)
-	brief.RemoveIf(func(k string, _ pcommon.Value) bool {
-		return k == schema.Evidence || k == schema.RuledOut || k == schema.Remediation
-	})
-
+	res, template, verdict, brief := floorInputs(b)
 	const batch = 1000
 	for _, c := range []struct {
 		name    string
@@ -95,17 +81,7 @@ func BenchmarkPdataFloor(b *testing.B) {
 // floor under issue 10's "BenchmarkStorm >= 1M records/s" goal, which allows
 // 1 µs per record for everything.
 func BenchmarkVerdictFloor(b *testing.B) {
-	in, err := golden.ReadLogs("../../receiver/k8s502receiver/testdata/golden/scenarios.yaml")
-	require.NoError(b, err)
-	judged, err := golden.ReadLogs("../../processor/correlate502processor/testdata/golden/demo.yaml")
-	require.NoError(b, err)
-	template := in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-	verdict := judgedAttributes(judged, template)
-	brief := pcommon.NewMap()
-	verdict.CopyTo(brief)
-	brief.RemoveIf(func(k string, _ pcommon.Value) bool {
-		return k == schema.Evidence || k == schema.RuledOut || k == schema.Remediation
-	})
+	_, template, verdict, brief := floorInputs(b)
 	const batch = 1000
 	for _, c := range []struct {
 		name    string
@@ -137,6 +113,26 @@ func BenchmarkVerdictFloor(b *testing.B) {
 			perRecord(b, batch, 0)
 		})
 	}
+}
+
+// floorInputs returns the floors' real records: the first receiver record of
+// its golden scenarios with its resource, and the attributes the processor
+// adds to a judged demo record, all of them (full) and without the long
+// texts, as request_detail: brief leaves them out.
+func floorInputs(b *testing.B) (res pcommon.Resource, template plog.LogRecord, full, brief pcommon.Map) {
+	in, err := golden.ReadLogs("../../receiver/k8s502receiver/testdata/golden/scenarios.yaml")
+	require.NoError(b, err)
+	judged, err := golden.ReadLogs("../../processor/correlate502processor/testdata/golden/demo.yaml")
+	require.NoError(b, err)
+	template = in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	full = judgedAttributes(judged, template)
+	require.Positive(b, full.Len(), "no attribute added by the processor found in its golden output")
+	brief = pcommon.NewMap()
+	full.CopyTo(brief)
+	brief.RemoveIf(func(k string, _ pcommon.Value) bool {
+		return k == schema.Evidence || k == schema.RuledOut || k == schema.Remediation
+	})
+	return in.ResourceLogs().At(0).Resource(), template, full, brief
 }
 
 // judgedAttributes returns the attributes the processor added to the first
