@@ -91,21 +91,16 @@ func (s *Store) Endpoints(ns, service string, at time.Time) []*EndpointState {
 	return snap.list
 }
 
-// EndpointsOfIP is Endpoints restricted to one IP: normally one state, two
-// when pods share the IP. It allocates only for what it returns.
-func (s *Store) EndpointsOfIP(ns, service, ip string, at time.Time) []*EndpointState {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	svc := nsName{ns, service}
-	hists, keys := s.endpoints[svc], s.endpointKeys[svc]
-	i, _ := slices.BinarySearchFunc(keys, endpointKey{ip: ip}, compareEndpointKeys)
-	var out []*EndpointState
-	for ; i < len(keys) && keys[i].ip == ip; i++ {
-		if st := stateAt(hists[keys[i]], at); st != nil {
-			out = append(out, st)
-		}
+// WithIP is the run of eps, a list as Endpoints returns it (ordered by IP,
+// then pod), that has the address ip: normally one state, two when pods
+// share the IP. It is a view of eps: read it, never write to it.
+func WithIP(eps []*EndpointState, ip string) []*EndpointState {
+	i, _ := slices.BinarySearchFunc(eps, ip, func(e *EndpointState, ip string) int { return strings.Compare(e.IP, ip) })
+	n := i
+	for n < len(eps) && eps[n].IP == ip {
+		n++
 	}
-	return out
+	return eps[i:n:n]
 }
 
 // stateAt is an address's state at at, nil when it was in no slice then.

@@ -128,7 +128,7 @@ func TestEndpointsCacheHoldsOnlyBetweenChanges(t *testing.T) {
 	assert.Equal(t, []string{"10.0.0.3:RS"}, epSummary(s.Endpoints("shop", "cart", at(100))), "a change after the question")
 	assert.Equal(t, []string{"10.0.0.1:RS", "10.0.0.3:RS"}, epSummary(s.Endpoints("shop", "cart", at(89))))
 
-	assert.Equal(t, []string{"10.0.0.2:RS"}, epSummary(s.EndpointsOfIP("shop", "cart", "10.0.0.2", at(10))))
-	assert.Empty(t, s.EndpointsOfIP("shop", "cart", "10.0.0.2", at(30)))
-	assert.Empty(t, s.EndpointsOfIP("shop", "cart", "10.0.0.9", at(30)))
+	assert.Equal(t, []string{"10.0.0.2:RS"}, epSummary(WithIP(s.Endpoints("shop", "cart", at(10)), "10.0.0.2")))
+	assert.Empty(t, WithIP(s.Endpoints("shop", "cart", at(30)), "10.0.0.2"))
+	assert.Empty(t, WithIP(s.Endpoints("shop", "cart", at(30)), "10.0.0.9"))
 }

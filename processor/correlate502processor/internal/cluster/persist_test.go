@@ -70,8 +70,8 @@ var historyQueries = []struct {
 	{"Endpoints", func(s *Store, t time.Time) any {
 		return []any{s.Endpoints("shop", "web", t), s.Endpoints("shop", "db", t)}
 	}},
-	{"EndpointsOfIP", func(s *Store, t time.Time) any {
-		return []any{s.EndpointsOfIP("shop", "web", "10.0.0.2", t), s.EndpointsOfIP("shop", "web", "10.0.0.9", t)}
+	{"WithIP", func(s *Store, t time.Time) any {
+		return []any{WithIP(s.Endpoints("shop", "web", t), "10.0.0.2"), WithIP(s.Endpoints("shop", "web", t), "10.0.0.9")}
 	}},
 	{"ServiceOfEndpoint", func(s *Store, t time.Time) any {
 		m1, ok1 := s.ServiceOfEndpoint("shop", "web-a", 8080, t)

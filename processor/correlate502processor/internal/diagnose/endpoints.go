@@ -1,9 +1,6 @@
 package diagnose
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 
@@ -27,15 +24,7 @@ func (j *judge) endpoints(ns, name string) []*cluster.EndpointState {
 	return c.list
 }
 
-// endpointsOfIP is endpoints restricted to one IP: normally one state, two
-// when pods share the IP. The list is ordered by IP, so they are one run
-// of it.
+// endpointsOfIP is endpoints restricted to one IP (see cluster.WithIP).
 func (j *judge) endpointsOfIP(ns, name, ip string) []*cluster.EndpointState {
-	eps := j.endpoints(ns, name)
-	i, _ := slices.BinarySearchFunc(eps, ip, func(e *cluster.EndpointState, ip string) int { return strings.Compare(e.IP, ip) })
-	n := i
-	for n < len(eps) && eps[n].IP == ip {
-		n++
-	}
-	return eps[i:n:n]
+	return cluster.WithIP(j.endpoints(ns, name), ip)
 }
