@@ -120,9 +120,9 @@ type judge struct {
 
 	texts texts // see texts.go
 
-	podEvs podEventList // see podEvents
-	eps    endpointList // see endpoints
-	ready  readiness    // see readyAt
+	podEvs lookup[[]*cluster.Event]         // see podEvents
+	eps    lookup[[]*cluster.EndpointState] // see endpoints
+	ready  lookup[readiness]                // see readyAt
 }
 
 type serviceRef struct {

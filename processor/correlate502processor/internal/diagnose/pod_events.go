@@ -8,33 +8,26 @@ import (
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
 )
 
-// The lifecycle rules each read the judged pod's events (termination,
-// crash twice, readiness, the probe check of no_endpoints, target_port):
-// the same store query, a map lookup, a binary search and a scan of the
-// pod's events, four or five times per record. podEvents asks the store
-// once per pod and judgement and answers the rules from that list.
-type podEventList struct {
-	ns, name string
-	list     []*cluster.Event // Events(ns, "Pod", name, j.from, j.to)
-	ok       bool
-}
-
-// podEvents is j.s.Events(p.Namespace, "Pod", p.Name, from, j.to).
+// podEvents is j.s.Events(p.Namespace, "Pod", p.Name, from, j.to). The
+// lifecycle rules each read the judged pod's events (termination, crash
+// twice, readiness, the probe check of no_endpoints, target_port): the same
+// store query, a map lookup, a binary search and a scan of the pod's
+// events, four or five times per record. The judge asks the store once per
+// pod for the judgement's window (see lookup) and answers from that list.
 func (j *judge) podEvents(p *corev1.Pod, from time.Time) []*cluster.Event {
 	if from.Before(j.from) {
 		// Wider than the judgement's window (a lookback under a minute):
 		// not in the list.
 		return j.s.Events(p.Namespace, "Pod", p.Name, from, j.to)
 	}
-	c := &j.podEvs
-	if !c.ok || c.ns != p.Namespace || c.name != p.Name {
-		*c = podEventList{ns: p.Namespace, name: p.Name, list: j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to), ok: true}
-	}
+	list := j.podEvs.get(objKey{p.Namespace, p.Name}, func() []*cluster.Event {
+		return j.s.Events(p.Namespace, "Pod", p.Name, j.from, j.to)
+	})
 	// The store hands out the events ending at or after from, by Time: for
 	// a later from, a suffix of the window's list.
 	i := 0
-	for i < len(c.list) && c.list[i].Time.Before(from) {
+	for i < len(list) && list[i].Time.Before(from) {
 		i++
 	}
-	return c.list[i:]
+	return list[i:]
 }

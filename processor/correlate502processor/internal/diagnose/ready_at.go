@@ -1,21 +1,15 @@
 package diagnose
 
-// The judged pod's readiness at the request's time is asked by pod_crash,
-// readiness_probe, target_port, keepalive_race and app_error in turn: each
-// a lock, a map lookup and a binary search of the pod's transitions. The
-// judge asks the store once per pod and judgement.
-type readiness struct {
-	ns, pod      string
-	ready, known bool
-	ok           bool
+// readyAt is j.s.ReadyAt(ns, pod, j.f.Time). pod_crash, readiness_probe,
+// target_port, keepalive_race and app_error ask it in turn: each a lock, a
+// map lookup and a binary search of the pod's transitions, so the judge
+// asks the store once (see lookup).
+func (j *judge) readyAt(ns, pod string) (ready, known bool) {
+	r := j.ready.get(objKey{ns, pod}, func() readiness {
+		ready, known := j.s.ReadyAt(ns, pod, j.f.Time)
+		return readiness{ready, known}
+	})
+	return r.ready, r.known
 }
 
-// readyAt is j.s.ReadyAt(ns, pod, j.f.Time).
-func (j *judge) readyAt(ns, pod string) (ready, known bool) {
-	c := &j.ready
-	if !c.ok || c.ns != ns || c.pod != pod {
-		ready, known := j.s.ReadyAt(ns, pod, j.f.Time)
-		*c = readiness{ns: ns, pod: pod, ready: ready, known: known, ok: true}
-	}
-	return c.ready, c.known
-}
+type readiness struct{ ready, known bool }
