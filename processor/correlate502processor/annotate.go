@@ -59,33 +59,17 @@ func readFacts(f *diagnose.Facts, res pcommon.Map, lr plog.LogRecord) {
 		case schema.URLPath:
 			f.Path = v.AsString()
 		case schema.UpstreamAddresses:
-			f.Addresses = appendStrs(addrs, v)
+			f.Addresses = appendValues(addrs, v, pcommon.Value.AsString)
 		case schema.UpstreamStatuses:
-			f.Statuses = appendStrs(statuses, v)
+			f.Statuses = appendValues(statuses, v, pcommon.Value.AsString)
 		case schema.HTTPResponseStatusCode:
 			if v.Type() == pcommon.ValueTypeInt {
 				f.Status = int(v.Int())
 			}
 		case schema.UpstreamResponseLengths:
-			if v.Type() == pcommon.ValueTypeSlice {
-				f.ResponseLengths = lengths
-				if f.ResponseLengths == nil {
-					f.ResponseLengths = []int64{} // non-nil, even when empty, as make was
-				}
-				for i := 0; i < v.Slice().Len(); i++ {
-					f.ResponseLengths = append(f.ResponseLengths, v.Slice().At(i).Int())
-				}
-			}
+			f.ResponseLengths = appendValues(lengths, v, pcommon.Value.Int)
 		case schema.UpstreamResponseTimes:
-			if v.Type() == pcommon.ValueTypeSlice {
-				f.ResponseTimes = times
-				if f.ResponseTimes == nil {
-					f.ResponseTimes = []float64{} // non-nil, even when empty, as make was
-				}
-				for i := 0; i < v.Slice().Len(); i++ {
-					f.ResponseTimes = append(f.ResponseTimes, v.Slice().At(i).Double())
-				}
-			}
+			f.ResponseTimes = appendValues(times, v, pcommon.Value.Double)
 		}
 		return true
 	})
@@ -98,18 +82,18 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
-// appendStrs appends the strings of the slice v to b; it returns nil when v
-// is not a slice and a non-nil slice when it is, even an empty one, as
-// make did before the arrays were reused.
-func appendStrs(b []string, v pcommon.Value) []string {
+// appendValues appends the values of the slice v, each read with value, to
+// b; it returns nil when v is not a slice and a non-nil slice when it is,
+// even an empty one, as make did before the arrays were reused.
+func appendValues[T any](b []T, v pcommon.Value, value func(pcommon.Value) T) []T {
 	if v.Type() != pcommon.ValueTypeSlice {
 		return nil
 	}
 	if b == nil {
-		b = []string{}
+		b = []T{}
 	}
 	for i := 0; i < v.Slice().Len(); i++ {
-		b = append(b, v.Slice().At(i).AsString())
+		b = append(b, value(v.Slice().At(i)))
 	}
 	return b
 }
