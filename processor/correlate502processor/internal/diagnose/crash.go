@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -75,11 +74,11 @@ func podCrash(j *judge) bool {
 	}
 	for _, e := range j.podEvents(p, j.from) {
 		if e.Reason == "BackOff" || e.Reason == "OOMKilling" {
-			ev = append(ev, "event "+e.Reason+" on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
+			ev = append(ev, j.podEventText(e))
 		}
 	}
 	if known && !ready {
-		ev = append(ev, j.podRef()+" was not Ready at "+j.ts(j.f.Time))
+		ev = append(ev, j.notReadyText())
 	}
 	return j.claim(schema.CausePodCrash, conf, rem, ev...)
 }

@@ -28,11 +28,11 @@ func readinessProbe(j *judge) bool {
 	var ev []string
 	for _, e := range j.podEvents(p, from) {
 		if e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") {
-			ev = append(ev, "event Unhealthy on "+j.podRef()+" at "+j.ts(e.Time)+": "+e.Message+" (x"+strconv.Itoa(int(e.Count))+")")
+			ev = append(ev, j.podEventText(e))
 		}
 	}
 	if known && !ready {
-		ev = append(ev, j.podRef()+" was not Ready at "+j.ts(j.f.Time))
+		ev = append(ev, j.notReadyText())
 	}
 	var flips []string
 	lost := false

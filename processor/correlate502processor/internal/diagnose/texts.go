@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/k8s502/otelcol-k8s502/processor/correlate502processor/internal/cluster"
@@ -64,4 +65,15 @@ func (j *judge) ruledOut(text string) {
 		j.result.RuledOut = make([]string, 0, 8)
 	}
 	j.result.RuledOut = append(j.result.RuledOut, text)
+}
+
+// podEventText is an event on the judged pod as evidence: pod_crash and
+// readiness_probe quote the events they find the same way.
+func (j *judge) podEventText(e *cluster.Event) string {
+	return "event " + e.Reason + " on " + j.podRef() + " at " + j.ts(e.Time) + ": " + e.Message + " (x" + strconv.Itoa(int(e.Count)) + ")"
+}
+
+// notReadyText says the judged pod was not Ready at the request's time.
+func (j *judge) notReadyText() string {
+	return j.podRef() + " was not Ready at " + j.ts(j.f.Time)
 }
