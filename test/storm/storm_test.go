@@ -39,11 +39,14 @@ func copies() int {
 
 // detail is correlate502's request_detail for the run: full (the default)
 // or brief (long texts only on the incident records).
-func detail() string {
-	if d := os.Getenv("K8S502_STORM_DETAIL"); d != "" {
-		return d
+func detail() string { return envOr("K8S502_STORM_DETAIL", "full") }
+
+// envOr is the environment variable name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
 	}
-	return "full"
+	return def
 }
 
 func collectorBinary(t *testing.T) string {
@@ -148,17 +151,12 @@ service:
 // (none, gzip, zstd, snappy) and K8S502_STORM_COMPRESSION_LEVEL its level
 // (0: the library's default).
 func compression() (string, string) {
-	c, l := os.Getenv("K8S502_STORM_COMPRESSION"), os.Getenv("K8S502_STORM_COMPRESSION_LEVEL")
-	if c == "" {
-		c = "gzip"
+	c := envOr("K8S502_STORM_COMPRESSION", "gzip")
+	level := "0"
+	if c == "gzip" {
+		level = "1"
 	}
-	if l == "" {
-		l = "0"
-		if c == "gzip" {
-			l = "1"
-		}
-	}
-	return c, l
+	return c, envOr("K8S502_STORM_COMPRESSION_LEVEL", level)
 }
 
 // runtimeEnv is the Go runtime's memory settings for the collector: GOGC as
@@ -166,14 +164,7 @@ func compression() (string, string) {
 // bound, as the shipped one is of its container's limit.
 // K8S502_STORM_GOGC and K8S502_STORM_GOMEMLIMIT override them.
 func runtimeEnv() []string {
-	gogc, limit := os.Getenv("K8S502_STORM_GOGC"), os.Getenv("K8S502_STORM_GOMEMLIMIT")
-	if gogc == "" {
-		gogc = "100"
-	}
-	if limit == "" {
-		limit = "200MiB"
-	}
-	return []string{"GOGC=" + gogc, "GOMEMLIMIT=" + limit}
+	return []string{"GOGC=" + envOr("K8S502_STORM_GOGC", "100"), "GOMEMLIMIT=" + envOr("K8S502_STORM_GOMEMLIMIT", "200MiB")}
 }
 
 type usage struct {
